@@ -1,0 +1,19 @@
+# The two commands of the README. Both set up .venv first (fast when it already exists).
+#   make run    every experiment, then runs/main/report.pdf   (PRESET=quick|default|full, DEVICE=auto|cpu|cuda|mps)
+#   make test   the test suite (real-data tests use $CNNRNN_DATA or ../shared/data when present)
+PRESET ?= default
+DEVICE ?= auto
+OUT ?= runs/main
+
+.PHONY: setup run test bench
+setup:
+	bash scripts/setup.sh
+
+run: setup
+	.venv/bin/cnnrnn run --out $(OUT) --preset $(PRESET) --device $(DEVICE)
+
+test: setup
+	.venv/bin/python -m pytest -q
+
+bench: setup
+	.venv/bin/python bench/run_all.py

@@ -1,0 +1,3 @@
+from cnnrnn.cli import main
+
+raise SystemExit(main())

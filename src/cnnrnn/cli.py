@@ -1,0 +1,54 @@
+"""Command-line interface: `cnnrnn <command> --help` for each command's options.
+
+    cnnrnn run --out runs/main [--preset quick|default|full]   all experiments, then report.pdf
+    cnnrnn fashion summary                                     task 1a: the SimpleCNN layer table
+    cnnrnn fashion --out runs/fashion [--model NAME]           tasks 1a-1f
+    cnnrnn imdb --out runs/imdb [--embeddings scratch|frozen|finetune]   tasks 2a-2e
+    cnnrnn glove describe | subset                             task 2c: what the GloVe file holds
+    cnnrnn report runs/main                                    rebuild the PDF from a run directory
+    cnnrnn bundle runs/main --login LOGIN                      the hand-in ZIP
+
+Every failure the user can fix ends with one line `cnnrnn: error: ...` and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from cnnrnn import __version__
+from cnnrnn.errors import CnnrnnError
+
+# Each module defines register_cli(subparsers), adding its command(s) with `func` set.
+COMMAND_MODULES = [
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cnnrnn", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="\n".join(__doc__.split("\n")[2:10]))
+    parser.add_argument("--version", action="version", version=f"cnnrnn {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register_cli(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CnnrnnError as e:
+        print(f"cnnrnn: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("cnnrnn: interrupted; finished experiments are kept, run the same command again to resume",
+              file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

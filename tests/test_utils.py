@@ -1,0 +1,74 @@
+import json
+import math
+
+import pytest
+
+from cnnrnn.errors import CnnrnnError
+from cnnrnn.experiment import Experiment, RunContext, run_experiments
+from cnnrnn.utils.device import resolve_device
+from cnnrnn.utils.io import atomic_path, atomic_write_json, deep_merge, read_json
+from cnnrnn.utils.stats import intervals_overlap, summarize
+
+
+def test_atomic_write_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / "out.json"
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("boom")
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_write_json_roundtrip_handles_nan(tmp_path):
+    p = atomic_write_json(tmp_path / "a.json", {"x": float("nan"), "y": (1, 2)})
+    assert json.loads(p.read_text()) == {"x": None, "y": [1, 2]}
+
+
+def test_read_json_errors_name_the_file(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(CnnrnnError, match="bad.json"):
+        read_json(bad)
+    with pytest.raises(CnnrnnError, match="missing.json: file not found"):
+        read_json(tmp_path / "missing.json")
+
+
+def test_deep_merge():
+    assert deep_merge({"a": {"b": 1, "c": 2}}, {"a": {"c": 3, "d": 4}}) == {"a": {"b": 1, "c": 3, "d": 4}}
+
+
+def test_summarize_mean_std_ci():
+    s = summarize([1.0, 2.0, 3.0])
+    assert s["mean"] == 2.0 and math.isclose(s["std"], 1.0)
+    assert math.isclose(s["ci95"][1] - 2.0, 4.303 / math.sqrt(3))
+    assert summarize([5.0])["ci95"] == [5.0, 5.0]
+    assert intervals_overlap(summarize([1, 2, 3]), summarize([2, 3, 4]))
+    assert not intervals_overlap(summarize([1, 1.1, 1.2]), summarize([5, 5.1, 5.2]))
+
+
+def test_resolve_device():
+    assert resolve_device("cpu").type == "cpu"
+    with pytest.raises(CnnrnnError, match="--device"):
+        resolve_device("tpu")
+
+
+def test_runner_resumes_and_reruns_on_config_change(tmp_path):
+    calls = []
+
+    def make(value):
+        def run(ctx):
+            calls.append(value)
+            return {"study": {"value": value}}
+        return Experiment(name="study.one", run=run, config={"v": value})
+
+    ctx = RunContext(out=tmp_path, device=resolve_device("cpu"), data_root=tmp_path)
+    res = run_experiments([make(1)], ctx, config={})
+    assert res["study"]["value"] == 1 and res["run"]["complete"] is True
+    run_experiments([make(1)], ctx, config={})
+    assert calls == [1]  # resumed: not run again
+    res = run_experiments([make(2)], ctx, config={})
+    assert calls == [1, 2] and res["study"]["value"] == 2
+    run_experiments([make(2)], ctx, config={}, force=True)
+    assert calls == [1, 2, 2]
+    assert (tmp_path / "environment.json").exists() and (tmp_path / "experiments" / "study.one.json").exists()
