@@ -72,3 +72,11 @@ def test_runner_resumes_and_reruns_on_config_change(tmp_path):
     run_experiments([make(2)], ctx, config={}, force=True)
     assert calls == [1, 2, 2]
     assert (tmp_path / "environment.json").exists() and (tmp_path / "experiments" / "study.one.json").exists()
+
+
+def test_runner_starts_fresh_results_for_another_preset(tmp_path):
+    ctx = RunContext(out=tmp_path, device=resolve_device("cpu"), data_root=tmp_path, preset="quick")
+    run_experiments([Experiment(name="a", run=lambda c: {"a": 1})], ctx, config={})
+    ctx = RunContext(out=tmp_path, device=resolve_device("cpu"), data_root=tmp_path, preset="default")
+    res = run_experiments([Experiment(name="b", run=lambda c: {"b": 2})], ctx, config={})
+    assert "a" not in res and res["b"] == 2 and res["run"]["preset"] == "default"

@@ -22,6 +22,7 @@ from cnnrnn.errors import CnnrnnError
 
 # Each module defines register_cli(subparsers), adding its command(s) with `func` set.
 COMMAND_MODULES = [
+    "cnnrnn.pipeline",
 ]
 
 
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(argv) if argv is not None else sys.argv[1:]  # recorded in config.json
     try:
         return int(args.func(args) or 0)
     except CnnrnnError as e:

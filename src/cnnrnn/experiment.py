@@ -94,6 +94,10 @@ def run_experiments(experiments: list[Experiment], ctx: RunContext, *, config: d
     results_path = out / "results.json"
     # keep results of other studies already in this run directory (e.g. `fashion` then `imdb`)
     ctx.results = read_json(results_path) if results_path.exists() else {}
+    if ctx.results.get("run", {}).get("preset", ctx.preset) != ctx.preset:
+        # another preset's numbers must not mix with this one's; cached experiments still
+        # replay (or re-run, if their config differs) below
+        ctx.results = {}
     run_info = ctx.results.setdefault("run", {})
     run_info.update({"preset": ctx.preset, "environment": env, "complete": False})
     run_info.setdefault("experiments", {})
