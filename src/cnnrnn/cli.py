@@ -22,7 +22,10 @@ from cnnrnn.errors import CnnrnnError
 
 # Each module defines register_cli(subparsers), adding its command(s) with `func` set.
 COMMAND_MODULES = [
+    "cnnrnn.studies.fashion",
     "cnnrnn.pipeline",
+    "cnnrnn.report.builder",
+    "cnnrnn.bundle",
 ]
 
 

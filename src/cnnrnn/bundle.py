@@ -1,0 +1,160 @@
+"""The hand-in ZIP: `cnnrnn bundle runs/main --login LOGIN` writes `dl22-2-LOGIN.zip`.
+
+    from cnnrnn.bundle import make_bundle
+    zip_path = make_bundle("runs/main", "jdoe")      # ./dl22-2-jdoe.zip
+
+The archive holds the report (`report.pdf`, from the run directory) and all the code in its
+original format, with the paths it has in the repository: the package source
+(src/cnnrnn/**: .py, and the report's .typ/.bib), the tests, the benchmark and setup
+scripts, README.md, pyproject.toml, Makefile and the Markdown docs. Nothing else: no data,
+no weights, no run directories, no caches, no virtual environment, no earlier ZIPs.
+
+The files come from the source checkout the package is imported from (an editable install):
+`git ls-files` (tracked plus untracked-but-not-ignored files) where git is available, else a
+walk of the checkout that skips ignored-by-convention folders; either way the include rules
+below decide. The ZIP is written atomically, by default into the current directory
+(`--dest DIR` to change that), with entries in sorted order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from cnnrnn.errors import CnnrnnError
+from cnnrnn.utils.io import atomic_path
+
+LOGIN_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+MAX_LOGIN = 64
+
+# What counts as code (relative POSIX paths in the checkout).
+TOP_LEVEL_FILES = {"README.md", "pyproject.toml", "Makefile", "LICENSE"}
+CODE_DIRS = {  # folder -> file suffixes taken from it (recursively)
+    "src": {".py", ".typ", ".bib"},
+    "tests": {".py"},
+    "bench": {".py", ".sh"},
+    "scripts": {".py", ".sh"},
+    "docs": {".md"},
+}
+# Never packed, even if tracked: environments and caches at any depth, and top-level folders of
+# data, results and build output (src/cnnrnn/data/ is code and stays).
+SKIP_DIRS = {".git", ".venv", "venv", "__pycache__", ".pytest_cache", ".cache", "node_modules", ".mypy_cache",
+             ".ruff_cache"}
+SKIP_TOP = {"runs", "data", "weights", "build", "dist", "shared"}
+
+
+def check_login(login: str) -> str:
+    if not isinstance(login, str) or not LOGIN_RE.match(login) or len(login) > MAX_LOGIN:
+        raise CnnrnnError(f"--login {login!r}: not a plain identifier (a letter, then letters, digits or _; "
+                          f"at most {MAX_LOGIN} characters)")
+    return login
+
+
+def is_code(rel: str) -> bool:
+    """True for a checkout-relative POSIX path that belongs in the hand-in."""
+    parts = PurePosixPath(rel).parts
+    if not parts or parts[0] in SKIP_TOP or any(p in SKIP_DIRS or p.endswith(".egg-info") for p in parts[:-1]):
+        return False
+    if len(parts) == 1:
+        return rel in TOP_LEVEL_FILES or (rel.endswith(".md") and not rel.startswith("."))
+    suffixes = CODE_DIRS.get(parts[0])
+    return suffixes is not None and PurePosixPath(rel).suffix in suffixes
+
+
+def find_source_root() -> Path:
+    """The checkout the running cnnrnn package comes from (the folder holding pyproject.toml)."""
+    import cnnrnn
+
+    pkg = Path(cnnrnn.__file__).resolve().parent  # <root>/src/cnnrnn
+    for candidate in (pkg.parent.parent, pkg.parent):
+        if (candidate / "pyproject.toml").is_file() and (candidate / "src" / "cnnrnn").is_dir():
+            return candidate
+    raise CnnrnnError(f"{pkg}: cnnrnn is not imported from a source checkout (no pyproject.toml beside src/); "
+                      "install it with `pip install -e .` from the repository to bundle the code")
+
+
+def _git_files(root: Path) -> list[str] | None:
+    try:
+        out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=root,
+                             capture_output=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=root, capture_output=True, text=True)
+    if top.returncode != 0 or Path(top.stdout.strip()).resolve() != root.resolve():
+        return None  # root is inside some other repository: walk it instead
+    return [f for f in out.stdout.decode("utf-8", "surrogateescape").split("\0") if f]
+
+
+def _walk_files(root: Path) -> list[str]:
+    files = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        top = Path(dirpath) == root
+        dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")
+                       and not d.endswith(".egg-info") and not (top and d in SKIP_TOP)]
+        for name in filenames:
+            files.append((Path(dirpath) / name).relative_to(root).as_posix())
+    return files
+
+
+def code_files(root: Path) -> list[str]:
+    """Sorted checkout-relative paths of the code to hand in (files that exist)."""
+    listed = _git_files(root)
+    if listed is None:
+        listed = _walk_files(root)
+    return sorted(f for f in set(listed) if is_code(f) and (root / f).is_file())
+
+
+def bundle_name(login: str) -> str:
+    return f"dl22-2-{login}.zip"
+
+
+def make_bundle(run_dir, login: str, dest_dir=None, source_root=None) -> Path:
+    """Write `dl22-2-LOGIN.zip` (report.pdf + code) into `dest_dir` (default: the current directory)."""
+    check_login(login)
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise CnnrnnError(f"{run_dir}: run directory not found")
+    report = run_dir / "report.pdf"
+    if not report.is_file():
+        raise CnnrnnError(f"{report}: report not found; build it with `cnnrnn report {run_dir}` (or `cnnrnn run`)")
+    root = Path(source_root) if source_root is not None else find_source_root()
+    files = code_files(root)
+    for required in ("pyproject.toml", "README.md"):
+        if required not in files:
+            raise CnnrnnError(f"{root / required}: not found; the hand-in needs it")
+    if not any(f.startswith("src/cnnrnn/") for f in files):
+        raise CnnrnnError(f"{root / 'src' / 'cnnrnn'}: no package source found to bundle")
+    dest = Path(dest_dir) if dest_dir is not None else Path.cwd()
+    dest.mkdir(parents=True, exist_ok=True)
+    out = dest / bundle_name(login)
+    with atomic_path(out) as tmp:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.write(report, "report.pdf")
+            for rel in files:
+                zf.write(root / rel, rel)
+    return out
+
+
+def _cmd_bundle(args: argparse.Namespace) -> int:
+    out = make_bundle(args.run_dir, args.login, args.dest)
+    with zipfile.ZipFile(out) as zf:
+        n = len(zf.namelist())
+    print(f"{out} ({n} files: report.pdf and the code)")
+    return 0
+
+
+def register_cli(subparsers) -> None:
+    p = subparsers.add_parser(
+        "bundle", help="write the hand-in ZIP dl22-2-LOGIN.zip (report + code)",
+        description="Write dl22-2-LOGIN.zip holding RUN_DIR/report.pdf and the code (package source, tests, "
+                    "scripts, README, pyproject, docs); no data, weights or caches.")
+    p.add_argument("run_dir", metavar="RUN_DIR", help="run directory holding report.pdf")
+    p.add_argument("--login", required=True, help="your login: a letter, then letters, digits or _")
+    p.add_argument("--dest", default=None, help="folder for the ZIP (default: the current directory)")
+    p.set_defaults(func=_cmd_bundle)

@@ -1,0 +1,670 @@
+"""The report's content, section by section, computed from results.json.
+
+Each function returns the part of the template context for one section: table rows (lists of
+plain strings), captions and paragraphs (Typst markup, evaluated by the template). Sentences
+are chosen by the numbers of the run; every value taken from the data goes through `esc`.
+Figures are registered in `figures` (key -> path stem); the template labels them
+`<fig-KEY>` and the text refers to them as `@fig-KEY`.
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from cnnrnn.report.format import ci, dec, duration, esc, join_words, num, pct, pm, points, sci, shape
+from cnnrnn.report.results import Results
+from cnnrnn.utils.env import describe_hardware
+from cnnrnn.utils.stats import intervals_overlap, welch_t_test
+
+# Visually similar groups: an error inside a group is a "reasonable" mistake at 28x28 pixels.
+UPPER_BODY = ("T-shirt/top", "Pullover", "Coat", "Shirt", "Dress")
+FOOTWEAR = ("Sandal", "Sneaker", "Ankle boot")
+REGIME_NAMES = {"scratch": "from scratch", "frozen": "frozen GloVe", "finetune": "fine-tuned GloVe"}
+MAAS_ACCURACY = 0.8889  # Maas et al. (2011), full 25,000-review training set, their best model
+IMDB_FULL_TRAIN = 25000
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def _histories(res: Results, key: str) -> list[list[dict]]:
+    hist = res.req(key, dict)
+    rows = [h for _, h in sorted(hist.items(), key=lambda kv: kv[0]) if isinstance(h, list) and h]
+    if not rows:
+        raise res.error(key, "empty")
+    for h in rows:
+        for field in ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy"):
+            if field not in h[-1] or h[-1][field] is None:
+                raise res.error(f"{key}.<seed>[-1].{field}")
+    return rows
+
+
+def _mean(values) -> float:
+    values = list(values)
+    return sum(values) / len(values)
+
+
+def curve_facts(histories: list[list[dict]]) -> dict:
+    """Seed-averaged facts about learning curves: last/previous epoch, best validation epoch, gap."""
+    epochs = min(len(h) for h in histories)
+    val_loss = [_mean(h[e]["val_loss"] for h in histories) for e in range(epochs)]
+    val_acc = [_mean(h[e]["val_accuracy"] for h in histories) for e in range(epochs)]
+    tr_acc = [_mean(h[e]["train_accuracy"] for h in histories) for e in range(epochs)]
+    tr_loss = [_mean(h[e]["train_loss"] for h in histories) for e in range(epochs)]
+    best = min(range(epochs), key=lambda e: val_loss[e])
+    return {"epochs": epochs, "val_loss": val_loss, "val_acc": val_acc, "train_acc": tr_acc, "train_loss": tr_loss,
+            "best_epoch": best + 1, "last_gain": val_acc[-1] - val_acc[-2] if epochs > 1 else 0.0,
+            "gap": tr_acc[-1] - val_acc[-1]}
+
+
+def compare(a: dict, b: dict, name_a: str, name_b: str) -> str:
+    """One sentence comparing two accuracy summaries; 'significant' only if the intervals say so."""
+    diff = a["mean"] - b["mean"]
+    better, worse = (name_a, name_b) if diff >= 0 else (name_b, name_a)
+    if abs(diff) < 5e-4:
+        head = f"{name_a} and {name_b} reach the same mean accuracy"
+    else:
+        head = f"{better} beats {worse} by {points(diff)}"
+    if a["n"] < 2 or b["n"] < 2:
+        return head + " (one seed on at least one side, so no interval and no claim of significance)"
+    test = welch_t_test(a["per_seed"], b["per_seed"])
+    p = f"Welch's t-test p = {test['p']:.2g}" if test["p"] == test["p"] else "no p-value"
+    if not intervals_overlap(a, b):
+        return head + f"; the 95 % intervals do not overlap ({p}), so the difference is significant"
+    if test["p"] == test["p"] and test["p"] < 0.05:
+        return head + (f"; the 95 % intervals overlap although {p}, so with {min(a['n'], b['n'])} seeds "
+                       "this run treats the difference as suggestive, not established")
+    return head + f"; the 95 % intervals overlap ({p}), so this run cannot call the difference significant"
+
+
+def _cap(sentence: str) -> str:
+    """Capitalise the first letter of a sentence of ours; markup (#raw(...), escapes) is left alone."""
+    if sentence[:1] in ("#", "\\", "@"):
+        return sentence
+    return sentence[:1].upper() + sentence[1:]
+
+
+def _seeds_phrase(n: int) -> str:
+    return "one seed" if n == 1 else f"{n} seeds"
+
+
+def _acc_cell(summary: dict) -> str:
+    """Table cell under an 'Accuracy (%)' header."""
+    return pm(summary, unit=False)
+
+
+def _ci_cell(summary: dict) -> str:
+    return ci(summary, unit=False)
+
+
+def code(name) -> str:
+    """A model or key name from the data, set in monospace (never capitalised)."""
+    return f"#raw({json_str(str(name))})"
+
+
+# ----------------------------------------------------------------------------- run
+
+def run_info(res: Results, run_dir: Path) -> dict:
+    env = res.req("run.environment", dict)
+    preset = str(res.req("run.preset"))
+    device = env.get("device") or "cpu"
+    packages = env.get("packages") or {}
+    versions = [f"Python {esc(env.get('python', '?').split()[0])}"] if env.get("python") else []
+    versions += [f"{esc(k)} {esc(v)}" for k, v in packages.items() if v]
+    commit = env.get("git_commit")
+    command = f"cnnrnn run --out {shlex.quote(run_dir.name or str(run_dir))} --preset {preset} --device {device}"
+    complete = res.opt("run.complete", True)
+    seeds_f = res.opt("fashion.simple_cnn.config.seeds") or []
+    seeds_i = res.opt("imdb.config.seeds") or []
+    items = [
+        f"*Hardware.* {esc(describe_hardware(env))}; training device: {esc(device)}.",
+        f"*Software.* {', '.join(versions) if versions else 'versions not recorded'}.",
+        f"*Code.* cnnrnn {esc(env.get('cnnrnn', ''))}" + (f", git commit #raw(\"{esc(commit[:12])}\")"
+                                                          if commit else ", git commit not recorded") + ".",
+        f"*Preset and command.* `{preset}`: #raw({json_str(command)}) (the report alone: "
+        f"#raw({json_str('cnnrnn report ' + shlex.quote(run_dir.name or str(run_dir)))})).",
+        f"*Seeds.* Fashion-MNIST {esc(', '.join(map(str, seeds_f))) or 'not recorded'}; "
+        f"IMDB {esc(', '.join(map(str, seeds_i))) or 'not recorded'}"
+        + (f" (subset seed {esc(res.opt('imdb.data.subset_seed'))})" if res.opt("imdb.data.subset_seed") is not None else "")
+        + ". The same seed on the same device reproduces the same numbers.",
+        f"*Run time.* {duration(res.num('run.seconds'))} of experiments in total"
+        + (f", started {esc(env['timestamp_utc'])}" if env.get("timestamp_utc") else "") + "."
+        + ("" if complete else " *The run was not complete when this report was built*; missing parts are marked as not run."),
+    ]
+    return {"preset": preset, "date": str(env.get("timestamp_utc", ""))[:10] or "date not recorded",
+            "hardware": esc(describe_hardware(env)), "items": items, "complete": bool(complete),
+            "gpu": bool(env.get("gpu")), "seconds": duration(res.num("run.seconds"))}
+
+
+def json_str(text: str) -> str:
+    """A Typst string literal (for #raw(...))."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# ----------------------------------------------------------------------------- fashion
+
+def fashion(res: Results, figures: dict) -> dict:
+    f = res.sub("fashion")
+    classes = f.req("classes", list)
+    if len(classes) != 10:
+        raise f.error("classes", "expected 10 names in")
+    return {"summary": _fashion_summary(f), "pipeline": _fashion_pipeline(f),
+            "e": _fashion_1e(f, classes, figures), "f": _fashion_1f(f, figures)}
+
+
+def _fashion_summary(f: Results) -> dict:
+    layers = f.req("summary.layers", list)
+    total = int(f.num("summary.total_params"))
+    rows = []
+    for i, layer in enumerate(layers):
+        for k in ("name", "type", "input_shape", "output_shape", "params"):
+            if k not in layer:
+                raise f.error(f"summary.layers[{i}].{k}")
+        rows.append([str(layer["name"]), str(layer["type"]), shape(layer["input_shape"]),
+                     shape(layer["output_shape"]), num(layer["params"]) if layer["params"] else "–"])
+    biggest = max(layers, key=lambda lay: lay["params"])
+    share = biggest["params"] / total if total else 0.0
+    last = str(layers[-1]["type"]) if layers else ""
+    text = (f"@tab-summary lists every component of SimpleCNN with its input and output shape (without the "
+            f"batch dimension) and its number of parameters, {num(total)} in total. The largest component is "
+            f"{esc(biggest['name'])} ({esc(biggest['type'])}) with {num(biggest['params'])} parameters, "
+            f"{pct(share, 0)} of the model: the fully connected layer after flattening, not the convolutions, "
+            f"dominates the parameter count" if "linear" in str(biggest["type"]).lower() else
+            f"@tab-summary lists every component of SimpleCNN with its input and output shape (without the "
+            f"batch dimension) and its number of parameters, {num(total)} in total. The largest component is "
+            f"{esc(biggest['name'])} ({esc(biggest['type'])}) with {num(biggest['params'])} parameters, "
+            f"{pct(share, 0)} of the model")
+    text += "."
+    err = f.opt("summary.output.exp_sum_max_abs_error")
+    if "logsoftmax" in last.lower().replace("_", ""):
+        out = ("The last component is a LogSoftmax, so for an image $x$ the ten outputs are log-probabilities "
+               "$log p(y = k | x)$: all are at most 0, and larger means more likely. Exponentiating gives the "
+               "model's posterior distribution over the ten classes")
+        out += (f" (on a test batch the ten probabilities sum to 1 up to {sci(err)})" if err is not None else "")
+        out += (". The predicted class is the argmax of the output, which is the same for log-probabilities "
+                "and probabilities; the negative log-probability of the true class is exactly the NLLLoss "
+                "used for training.")
+    else:
+        out = (f"The last component is {esc(last)}, so the outputs are unnormalised scores; a softmax turns them "
+               "into a posterior distribution over the ten classes and the argmax is the prediction.")
+    meaning = f.opt("summary.output.meaning")
+    if meaning:
+        out += f" The study records the output as: {esc(meaning)}."
+    return {"rows": rows, "total": num(total), "text": text, "output": out}
+
+
+def _fashion_pipeline(f: Results) -> dict:
+    train, val, test = (int(f.num(f"data.{k}")) for k in ("train", "val", "test"))
+    n_files = len(f.opt("data.files", {}) or {})
+    b = (f"The four IDX files of Fashion-MNIST @xiao2017 are read once"
+         + (f" (their SHA-256 checksums, {n_files} files, are verified and stored in results.json)" if n_files else "")
+         + f" into resident tensors, so no per-sample Python runs during training. From the 60,000 training "
+         f"images, {num(val)} are held out as a validation set with a fixed seed, leaving {num(train)} for "
+         f"training; the {num(test)} test images are used only for the final numbers. Each epoch draws a new "
+         f"random order of the training tensors from a seeded generator and cuts it into mini-batches.")
+    c = ("The test function (`evaluate`) switches the model to evaluation mode, runs it without gradients over "
+         "the test tensors in batches, and returns the mean loss and the accuracy, with the predicted class "
+         "taken as the argmax of the output. It is also called on the validation set after every epoch.")
+    d = ("The training function (`train_one_epoch`) does one pass over the shuffled batches: forward pass, loss, "
+         "backward pass and optimiser step; `fit` repeats it for the given number of epochs and records one "
+         "row per epoch (training and validation loss and accuracy, seconds, learning rate), which gives the "
+         "learning curves below. Running sums stay on the device and are read once per epoch.")
+    return {"b": b, "c": c, "d": d}
+
+
+def _group_of(name: str) -> str | None:
+    if name in UPPER_BODY:
+        return "upper"
+    if name in FOOTWEAR:
+        return "foot"
+    return None
+
+
+def within_group_share(cm: list[list[int]], classes: list[str]) -> tuple[float, int]:
+    """Fraction of all off-diagonal errors whose true and predicted class are in the same group."""
+    total = within = 0
+    for t, row in enumerate(cm):
+        for p, count in enumerate(row):
+            if t == p:
+                continue
+            total += count
+            g = _group_of(classes[t])
+            if g is not None and g == _group_of(classes[p]):
+                within += count
+    return (within / total if total else 0.0), total
+
+
+def _fashion_1e(f: Results, classes: list[str], figures: dict) -> dict:
+    s = f.sub("simple_cnn")
+    cfg = s.req("config", dict)
+    for k in ("epochs", "batch_size", "lr", "seeds"):
+        s.req(f"config.{k}")
+    acc = s.summary("test_accuracy")
+    loss = s.summary("test_loss")
+    secs = s.summary("train_seconds")
+    per_class = s.req("per_class_accuracy", list)
+    per_std = s.opt("per_class_accuracy_std") or [None] * len(per_class)
+    cm = s.req("confusion_matrix", list)
+    if len(per_class) != 10 or len(cm) != 10 or any(len(r) != 10 for r in cm):
+        raise s.error("per_class_accuracy/confusion_matrix", "expected 10 classes in")
+    n_cm = int(s.opt("confusion_seeds", 1))
+    top = s.req("top_confusions", list)
+    for key, stem in (("fashion_curves", "learning_curves"), ("fashion_per_class", "per_class"),
+                      ("fashion_confusion", "confusion_matrix"), ("fashion_misclassified", "misclassified")):
+        figures[key] = s.req(f"figures.{stem}", str)
+    n = acc["n"]
+
+    config = (f"SimpleCNN was trained as specified: {esc(cfg.get('loss', 'NLLLoss'))} on the log-probabilities, "
+              f"the {esc(cfg.get('optimizer', 'Adam'))} optimiser @kingma2015 with learning rate {cfg['lr']:g}, "
+              f"mini-batches of {num(cfg['batch_size'])} and {num(cfg['epochs'])} epochs, once per seed for "
+              f"{_seeds_phrase(n)} ({esc(', '.join(map(str, cfg['seeds'])))}), in PyTorch @paszke2019. Training took "
+              f"{duration(secs['mean'])} per seed on average.")
+    overall = (f"On the {num(f.num('data.test'))} test images SimpleCNN reaches a test accuracy of *{pm(acc)}*"
+               + (f" (mean ± standard deviation over {n} seeds; 95 % confidence interval {ci(acc)})" if n > 1
+                  else " (one seed, so no interval)")
+               + f" and a test loss of {dec(loss['mean'])}.")
+
+    order = sorted(range(10), key=lambda i: per_class[i])
+    hard, easy = order[0], order[-1]
+    rows = []
+    for i in range(10):
+        sd = per_std[i] if i < len(per_std) else None
+        cell = pct(per_class[i], unit=False) + (f" ± {100 * sd:.1f}" if sd is not None and n > 1 else "")
+        # the most frequent wrong prediction of class i, from its row of the confusion matrix
+        j = max((k for k in range(10) if k != i), key=lambda k: cm[i][k])
+        row_total = sum(cm[i])
+        rows.append([classes[i], cell, f"{classes[j]} ({pct(cm[i][j] / row_total)})"
+                     if cm[i][j] > 0 and row_total else "none"])
+    hard3 = [classes[i] for i in order[:3]]
+    easy3 = [classes[i] for i in order[-3:]][::-1]
+    upper_hard = sum(1 for c in hard3 if c in UPPER_BODY)
+    cls_text = (f"The per-class accuracies (@tab-per-class, @fig-fashion-per-class) differ widely. The hardest class "
+                f"is {esc(classes[hard])} ({pct(per_class[hard])}), followed by {esc(hard3[1])} "
+                f"({pct(per_class[order[1]])}) and {esc(hard3[2])} ({pct(per_class[order[2]])}); the easiest are "
+                f"{esc(easy3[0])} ({pct(per_class[easy])}), {esc(easy3[1])} and {esc(easy3[2])}. ")
+    if upper_hard >= 2:
+        cls_text += (f"{_cap(join_words([esc(c) for c in hard3 if c in UPPER_BODY]))} are upper-body garments: at "
+                     "28×28 pixels in grey scale they share the same silhouette (a torso with sleeves), and what "
+                     "separates them (collar, buttons, zip, fabric texture, sleeve length) is only a few pixels "
+                     "wide or lost at this resolution. ")
+    else:
+        cls_text += ("The hardest classes are not dominated by the upper-body garments in this run, so the "
+                     "differences are not simply a matter of similar silhouettes. ")
+    cls_text += ("Classes with a distinctive outline (" + join_words([esc(c) for c in easy3]) +
+                 ") are recognised almost perfectly.")
+
+    share, n_err = within_group_share(cm, classes)
+    top3 = [c for c in top if c.get("true") in classes and c.get("pred") in classes][:3]
+    pairs = [f"{esc(c['true'])} taken for {esc(c['pred'])} ({num(c['count'])} times, {pct(c['rate'])} of the "
+             f"{esc(c['true'])} images)" for c in top3]
+    mistakes = (f"@fig-fashion-confusion shows the confusion matrix summed over {_seeds_phrase(n_cm)} "
+                f"({num(n_err)} errors). ")
+    if pairs:
+        mistakes += f"The most frequent confusions are {join_words(pairs)}. "
+    mistakes += (f"Grouping the classes into visually similar groups, upper-body garments "
+                 f"({join_words([esc(c) for c in UPPER_BODY])}) and footwear ({join_words([esc(c) for c in FOOTWEAR])}), "
+                 f"{pct(share)} of all errors fall within a group. ")
+    if share >= 0.75:
+        mistakes += ("So the mistakes are mostly reasonable: the network confuses garments that look alike at this "
+                     "resolution (and that a human would also mix up on such small images), and it almost never "
+                     "confuses, say, a bag with a sandal.")
+    elif share >= 0.5:
+        mistakes += ("So most mistakes are between look-alike garments and are reasonable, but a sizeable share "
+                     "crosses the groups and points to errors a human would not make.")
+    else:
+        mistakes += ("So most mistakes cross the groups of look-alike garments; many of them are not the kind of "
+                     "error a human would make, which suggests the model is still undertrained.")
+    mis = s.opt("misclassified", {}) or {}
+    if mis.get("shown"):
+        mistakes += (f" @fig-fashion-misclassified shows {num(mis['shown'])} misclassified test images"
+                     + (f" (of {num(mis['total_errors'])} errors of the first seed)" if mis.get("total_errors") else "")
+                     + " with their true and predicted labels; many are ambiguous even to the eye.")
+    else:
+        mistakes += " @fig-fashion-misclassified shows misclassified test images with their true and predicted labels."
+
+    cf = curve_facts(_histories(s, "history"))
+    curves = (f"@fig-fashion-curves shows the learning curves. After {cf['epochs']} epochs the training accuracy is "
+              f"{pct(cf['train_acc'][-1])} and the validation accuracy {pct(cf['val_acc'][-1])} (mean over seeds). ")
+    if cf["best_epoch"] == cf["epochs"] and cf["last_gain"] > 0.002:
+        curves += (f"The validation accuracy still rose by {points(cf['last_gain'])} in the last epoch and the "
+                   "validation loss was lowest at the end, so the model has not converged yet and more epochs "
+                   "would likely help.")
+    elif cf["best_epoch"] == cf["epochs"]:
+        curves += ("The validation loss was lowest in the last epoch but improves only slowly, so training is close "
+                   "to converged at this budget.")
+    else:
+        curves += (f"The validation loss was lowest after epoch {cf['best_epoch']} and rose afterwards, a first sign "
+                   "of overfitting; early stopping on the validation set would pick that epoch.")
+    if cf["gap"] > 0.03:
+        curves += f" Training accuracy exceeds validation accuracy by {points(cf['gap'])}."
+    caps = {
+        "fashion_curves": f"Learning curves of SimpleCNN (training and validation), {_seeds_phrase(n)}.",
+        "fashion_per_class": f"Per-class test accuracy of SimpleCNN, mean over {_seeds_phrase(n)}.",
+        "fashion_confusion": f"Confusion matrix of SimpleCNN on the test set (rows: true class), summed over "
+                             f"{_seeds_phrase(n_cm)}.",
+        "fashion_misclassified": "Misclassified test images with true and predicted class.",
+        "per_class": f"Per-class test accuracy of SimpleCNN (%, mean{' ± std' if n > 1 else ''} over "
+                     f"{_seeds_phrase(n)}) and each class's most frequent wrong prediction (share of that class's "
+                     f"test images).",
+    }
+    return {"config": config, "overall": overall, "classes": cls_text, "mistakes": mistakes, "curves": curves,
+            "per_class_rows": rows, "captions": caps}
+
+
+def _fashion_1f(f: Results, figures: dict) -> dict:
+    explore = f.opt("explore")
+    if not explore:
+        return {"rows": None, "text": ("The architecture exploration was not run in this preset; only SimpleCNN "
+                                        "(1e) was trained."), "caption": "", "figure_caption": None}
+    baseline = f.summary("simple_cnn.test_accuracy")
+    rows = []
+    names = list(explore)
+    for name in names:
+        e = f.sub(f"explore.{name}")
+        a = e.summary("test_accuracy")
+        t = e.summary("train_seconds")
+        rows.append([name, str(e.opt("description", "")), num(e.num("params")), num(e.num("epochs")),
+                     "yes" if e.opt("augment") else "no", duration(t["mean"]), _acc_cell(a), _ci_cell(a)])
+    best = f.opt("explore_best")
+    accs = {name: f.summary(f"explore.{name}.test_accuracy") for name in names}
+    if best not in explore:
+        best = max(names, key=lambda k: accs[k]["mean"])
+    ranked = sorted(names, key=lambda k: accs[k]["mean"], reverse=True)
+    b = accs[best]
+    text = (f"@tab-explore compares {len(names)} architectures, each trained for {_seeds_phrase(b['n'])}. The best is "
+            f"{code(best)} ({esc(explore[best].get('description', ''))}) with {pm(b)} test accuracy and "
+            f"{num(explore[best]['params'])} parameters. ")
+    if best != "simple_cnn":
+        text += _cap(compare(b, baseline, code(best), "SimpleCNN of 1e")) + ". "
+    runner = next((k for k in ranked if k != best), None)
+    if runner is not None:
+        text += _cap(compare(b, accs[runner], code(best), f"the runner-up {code(runner)}")) + ". "
+        cheap = min(names, key=lambda k: explore[k]["params"])
+        if cheap != best:
+            ratio = explore[best]["params"] / max(explore[cheap]["params"], 1)
+            t_best = f.summary(f"explore.{best}.train_seconds")["mean"]
+            t_cheap = f.summary(f"explore.{cheap}.train_seconds")["mean"]
+            text += (f"The gain costs {ratio:.1f} times the parameters of the smallest model ({code(cheap)}) and "
+                     f"{t_best / max(t_cheap, 1e-9):.1f} times its training time.")
+    fig = f.opt("explore_figures.comparison")
+    if fig:
+        figures["fashion_explore"] = fig
+        text += " @fig-fashion-explore plots the comparison."
+    caption = ("Architectures explored for Fashion-MNIST: parameters, epochs, data augmentation, mean training "
+               f"time per seed, and test accuracy (mean ± std and 95 % interval over seeds).")
+    return {"rows": rows, "text": text, "caption": caption,
+            "figure_caption": "Test accuracy of the explored architectures." if fig else None}
+
+
+# ----------------------------------------------------------------------------- imdb
+
+def imdb(res: Results, figures: dict) -> dict:
+    m = res.sub("imdb")
+    return {"a": _imdb_2a(m), "b": _imdb_2b(m, figures), "c": _imdb_2c(m, figures), "d": _imdb_2d(m, figures),
+            "e": _imdb_2e(m, figures)}
+
+
+def _imdb_2a(m: Results) -> dict:
+    cfg = {k: m.req(f"config.{k}") for k in ("embedding_dim", "hidden_dim", "num_layers", "dropout_prob",
+                                               "batch_size", "max_seq_len", "lr", "epochs", "seeds")}
+    d = {k: m.req(f"data.{k}") for k in ("train_size", "val_size", "test_size", "vocab_size")}
+    params = m.num("scratch.params")
+    rows = [["Embedding", f"{num(d['vocab_size'])} words × {cfg['embedding_dim']} dimensions"],
+            ["LSTM", f"{cfg['num_layers']} layer(s), hidden size {cfg['hidden_dim']}"
+                     + (f", dropout {m.req('config.lstm_dropout_prob'):g} between layers"
+                        if cfg["num_layers"] > 1 and m.opt("config.lstm_dropout_prob") else "")],
+            ["Dropout", f"p = {cfg['dropout_prob']:g} on the thought vector"],
+            ["Linear + Sigmoid", f"{cfg['hidden_dim']} → 1, probability of a positive review"],
+            ["Training", f"BCELoss, Adam, lr {cfg['lr']:g}, batch {cfg['batch_size']}, {cfg['epochs']} epochs"],
+            ["Input", f"reviews cut to {num(cfg['max_seq_len'])} tokens"],
+            ["Parameters", f"{num(params)} in total"]]
+    trunc = m.opt("data.truncated_fraction")
+    tokens = m.opt("data.mean_tokens")
+    balance = m.opt("data.label_balance") or {}
+    text = (f"SimpleLSTM (@tab-lstm) embeds each token, runs an LSTM @hochreiter1997 over the sequence and "
+            f"uses its last hidden state as the thought vector of the review; dropout, a linear layer and a "
+            f"sigmoid turn it into the probability that the review is positive. The data are reviews from the "
+            f"IMDB dataset @maas2011: {num(d['train_size'])} for training, {num(d['val_size'])} for validation and "
+            f"{num(d['test_size'])} for testing"
+            + (" (the full test set)" if m.opt("data.test_full") else ", a random subset of the 25,000 test reviews")
+            + f". The vocabulary holds the {num(d['vocab_size'])} most frequent training tokens (with padding and "
+            f"unknown-word entries)")
+    if tokens is not None:
+        text += f"; a review has {tokens:.0f} tokens on average"
+    if trunc is not None:
+        text += f" and {pct(trunc)} of the reviews are longer than {num(cfg['max_seq_len'])} tokens and are truncated"
+    text += "."
+    if balance.get("train") is not None:
+        text += (f" The classes are balanced ({pct(balance['train'])} positive in training), so 50 % is the "
+                 "chance level.")
+    return {"rows": rows, "text": text}
+
+
+def _regime(m: Results, regime: str) -> dict:
+    r = m.sub(regime)
+    return {"acc": r.summary("test_accuracy"), "loss": r.summary("test_loss"), "secs": r.summary("train_seconds"),
+            "params": r.num("params"), "trainable": r.num("trainable_params"),
+            "curves": curve_facts(_histories(r, "history")), "conv": r.opt("convergence") or {},
+            "change": r.opt("embedding_change")}
+
+
+def _imdb_2b(m: Results, figures: dict) -> dict:
+    s = _regime(m, "scratch")
+    conv = m.req("scratch.convergence", dict)
+    converged = m.req("scratch.convergence.converged", bool)
+    cf = s["curves"]
+    figures["imdb_curves"] = m.req("comparison.figures.curves", str)
+    text = (f"Trained from scratch (random embeddings) for {cf['epochs']} epochs, SimpleLSTM reaches {pm(s['acc'])} "
+            f"test accuracy. At the last epoch the training accuracy is {pct(cf['train_acc'][-1])} and the "
+            f"validation accuracy {pct(cf['val_acc'][-1])} (@fig-imdb-curves). ")
+    crit = conv.get("criterion")
+    verdict = conv.get("verdict")
+    if converged:
+        text += "By the study's criterion" + (f" ({esc(crit)})" if crit else "") + " the model *converged*"
+    else:
+        text += "By the study's criterion" + (f" ({esc(crit)})" if crit else "") + " the model did *not converge*"
+    text += (f": {esc(verdict)}." if verdict else ".")
+    why = []
+    if cf["gap"] > 0.05:
+        why.append(f"the training accuracy is {points(cf['gap'])} above the validation accuracy, so the network "
+                   f"fits the {num(m.num('data.train_size'))} training reviews much better than new ones; with "
+                   f"{num(s['params'])} parameters, most of them in the embedding, it memorises rather than "
+                   "generalises")
+    if cf["best_epoch"] < cf["epochs"]:
+        why.append(f"the validation loss was lowest after epoch {cf['best_epoch']} and rose afterwards (overfitting)")
+    elif cf["last_gain"] > 0.005:
+        why.append(f"the validation accuracy still rose by {points(cf['last_gain'])} in the last epoch, so more "
+                   "epochs would help")
+    if cf["val_acc"][0] < 0.6 and cf["epochs"] > 1:
+        why.append(f"in the first epoch the validation accuracy was only {pct(cf['val_acc'][0])}, near chance: "
+                   "randomly initialised embeddings carry no meaning, and the LSTM has to learn word meanings "
+                   "and their order from the sentiment labels alone")
+    if why:
+        text += " Why: " + "; ".join(why) + "."
+    return {"text": text}
+
+
+def _imdb_2c(m: Results, figures: dict) -> dict:
+    g = m.sub("glove")
+    words, dim = int(g.num("words")), int(g.num("dim"))
+    stats = g.req("stats", dict)
+    cov_t, cov_k = g.num("coverage.types"), g.num("coverage.tokens")
+    missing = g.opt("coverage.missing_examples") or []
+    neighbours = g.req("neighbours", dict)
+    figures["imdb_tsne"] = g.req("figures.tsne", str)
+    text = (f"The GloVe file @pennington2014 ({esc(g.opt('source', 'GloVe 6B'))}) is a plain-text table: "
+            f"{esc(g.opt('format', 'one word per line followed by its vector'))}. It holds {num(words)} words "
+            f"(lower-cased tokens, including punctuation and numbers) with {dim}-dimensional vectors learned from "
+            f"global word co-occurrence counts, so that words used in similar contexts get similar vectors. The "
+            f"values have mean {dec(stats['mean'])}, standard deviation {dec(stats['std'])} and range "
+            f"{dec(stats['min'], 2)} to {dec(stats['max'], 2)}. They cover {pct(cov_t)} of our vocabulary's word "
+            f"types and {pct(cov_k)} of the training tokens")
+    if missing:
+        text += f"; missing are, e.g., {join_words(['“' + esc(w) + '”' for w in missing[:4]])}"
+    text += "."
+    if g.opt("oov_init"):
+        text += f" Words without a GloVe vector are initialised as {esc(g.opt('oov_init'))}."
+    rows = [[w, ", ".join(f"{n[0]} ({float(n[1]):.2f})" for n in ns[:4])] for w, ns in neighbours.items()]
+    text += (" @tab-neighbours lists nearest neighbours by cosine similarity: they are semantically related words"
+             ", and antonyms such as good and bad can be close too, because they occur in the same contexts; "
+             "@fig-imdb-tsne shows a t-SNE projection of frequent words.")
+    return {"text": text, "rows": rows, "dim": dim,
+            "caption": f"Nearest neighbours in GloVe ({dim}-d) by cosine similarity.",
+            "fig_caption": f"t-SNE projection of GloVe vectors ({dim}-d) of frequent words."}
+
+
+def _imdb_2d(m: Results, figures: dict) -> dict:
+    regs = {r: _regime(m, r) for r in ("scratch", "frozen", "finetune")}
+    rows = []
+    for r, v in regs.items():
+        rows.append([REGIME_NAMES[r], num(v["trainable"]), _acc_cell(v["acc"]), _ci_cell(v["acc"]), dec(v["loss"]["mean"]),
+                     duration(v["secs"]["mean"]),
+                     dec(v["change"]) if v["change"] is not None and r != "scratch" else "–"])
+    fr, ft, sc = regs["frozen"]["acc"], regs["finetune"]["acc"], regs["scratch"]["acc"]
+    n = ft["n"]
+    text = (f"@tab-regimes and @fig-imdb-curves compare the three ways of using embeddings, each over "
+            f"{_seeds_phrase(n)}: {_cap(compare(ft, fr, 'fine-tuning', 'frozen GloVe embeddings'))}. "
+            f"{_cap(compare(ft, sc, 'fine-tuned GloVe', 'training from scratch'))}. "
+            f"{_cap(compare(fr, sc, 'frozen GloVe', 'training from scratch'))}. ")
+    frozen_params = regs["frozen"]["trainable"]
+    text += (f"With frozen embeddings only {num(frozen_params)} parameters are trained, and the general-purpose "
+             f"vectors cannot adapt to sentiment (in GloVe, words like good and bad are neighbours); fine-tuning "
+             f"starts from their meaning and adapts it to the task")
+    ch = regs["finetune"]["change"]
+    if ch is not None:
+        text += f" (the embedding rows moved by {dec(ch)} on average in L2 norm"
+        chf = regs["frozen"]["change"]
+        text += (f", the frozen ones by {dec(chf)})" if chf is not None else ")")
+    text += "."
+    caption = ("Embedding regimes on IMDB: trainable parameters, test accuracy (mean ± std and 95 % interval over "
+               f"{_seeds_phrase(n)}), test loss, training time per seed, mean L2 change of the embedding rows.")
+    return {"rows": rows, "text": text, "caption": caption,
+            "fig_caption": f"Training and validation curves of the three embedding regimes, {_seeds_phrase(n)}."}
+
+
+def _imdb_2e(m: Results, figures: dict) -> dict:
+    explore = m.opt("explore") or {}
+    models = {k: v for k, v in explore.items() if k not in ("learning_curve", "tfidf") and isinstance(v, dict)}
+    train_size = int(m.num("data.train_size"))
+    test_full = bool(m.opt("data.test_full"))
+    ft = m.summary("finetune.test_accuracy")
+    parts, rows = [], []
+    not_run = []
+    for name in models:
+        e = m.sub(f"explore.{name}")
+        a = e.summary("test_accuracy")
+        t = e.opt("train_seconds")
+        rows.append([name, str(e.opt("description", "")), num(e.num("params")), _acc_cell(a), _ci_cell(a),
+                     duration(t["mean"]) if isinstance(t, dict) else "–"])
+    tfidf = explore.get("tfidf")
+    if tfidf:
+        rows.append(["tfidf", "TF-IDF + logistic regression (no neural network)", "–",
+                     pct(m.num("explore.tfidf.test_accuracy"), unit=False), "one fit", "–"])
+    if models:
+        accs = {k: m.summary(f"explore.{k}.test_accuracy") for k in models}
+        best = max(models, key=lambda k: accs[k]["mean"])
+        parts.append(f"@tab-imdb-explore lists the variants of SimpleLSTM that were explored"
+                     f" on the same {num(train_size)} training reviews. The best is {code(best)} "
+                     f"({esc(models[best].get('description', ''))}) with {pm(accs[best])}; "
+                     + compare(accs[best], ft, code(best), "the fine-tuned SimpleLSTM of 2d") + ".")
+    else:
+        not_run.append("the model variants (bidirectional LSTM, GRU, pooling, sizes)")
+    if tfidf:
+        t_acc = m.num("explore.tfidf.test_accuracy")
+        t_size = int(m.opt("explore.tfidf.train_size", train_size))
+        best_nn = max([ft] + ([m.summary(f"explore.{k}.test_accuracy") for k in models]), key=lambda s: s["mean"])
+        if best_nn["n"] > 1 and best_nn["ci95"][0] > t_acc:
+            verdict = (f"the best neural model ({pm(best_nn)}) beats it, with the TF-IDF accuracy below its "
+                       f"95 % interval")
+        elif best_nn["n"] > 1 and best_nn["ci95"][1] < t_acc:
+            verdict = (f"it beats every neural model of this run (best {pm(best_nn)}, whose 95 % interval lies "
+                       f"below it): with {num(train_size)} reviews, word counts carry the sentiment better than "
+                       f"an LSTM can learn it")
+        else:
+            verdict = (f"the best neural model ({pm(best_nn)}) is not clearly better or worse: the TF-IDF accuracy "
+                       "lies within its 95 % interval (or there is only one seed)")
+        parts.append(f"A TF-IDF bag-of-words baseline with logistic regression, trained on {num(t_size)} reviews, "
+                     f"reaches {pct(t_acc)}; {verdict}.")
+    else:
+        not_run.append("the TF-IDF baseline")
+    lc = explore.get("learning_curve")
+    lc_caption = None
+    if lc:
+        sizes = [int(x) for x in m.req("explore.learning_curve.sizes", list)]
+        regimes = m.req("explore.learning_curve.regimes", dict)
+        figures["imdb_learning_curve"] = m.req("explore.learning_curve.figures.curve", str)
+        at_max = {r: v[-1] for r, v in regimes.items() if isinstance(v, list) and len(v) == len(sizes)}
+        sent = (f"@fig-imdb-learning-curve shows test accuracy against the number of training reviews "
+                f"({join_words([num(s) for s in sizes])}).")
+        if at_max:
+            top = max(at_max, key=lambda r: at_max[r]["mean"])
+            low = min(at_max, key=lambda r: at_max[r]["mean"])
+            sent += (f" With {num(sizes[-1])} reviews, {REGIME_NAMES.get(top, code(top))} is best "
+                     f"({pm(at_max[top])}) and {REGIME_NAMES.get(low, code(low))} worst ({pm(at_max[low])}).")
+            first = {r: v[0] for r, v in regimes.items() if isinstance(v, list) and len(v) == len(sizes)}
+            gain = {r: at_max[r]["mean"] - first[r]["mean"] for r in at_max}
+            most = max(gain, key=gain.get)
+            sent += (f" Going from {num(sizes[0])} to {num(sizes[-1])} reviews helps "
+                     f"{REGIME_NAMES.get(most, code(most))} most ({points(gain[most])}): pretrained vectors matter "
+                     f"most when labelled data are scarce." if most == "scratch" else
+                     f" Going from {num(sizes[0])} to {num(sizes[-1])} reviews helps "
+                     f"{REGIME_NAMES.get(most, code(most))} most ({points(gain[most])}).")
+        tf = lc.get("tfidf")
+        if isinstance(tf, list) and len(tf) == len(sizes):
+            sent += f" TF-IDF goes from {pct(tf[0])} to {pct(tf[-1])} over the same sizes."
+        parts.append(sent)
+        lc_caption = "Test accuracy against training-set size for the three embedding regimes and TF-IDF."
+    else:
+        not_run.append("the learning curve over training-set size")
+    best_info = m.opt("explore_best") or {}
+    full = (int(best_info.get("train_size", train_size)) >= IMDB_FULL_TRAIN) and test_full
+    if full and best_info.get("test_accuracy") is not None:
+        diff = float(best_info["test_accuracy"]) - MAAS_ACCURACY
+        parts.append(f"With the full training and test sets, the best model ({esc(best_info.get('name', ''))}, "
+                     f"{pct(best_info['test_accuracy'])}) is {points(diff)} {'above' if diff >= 0 else 'below'} "
+                     f"the 88.9 % of Maas et al. @maas2011.")
+    else:
+        parts.append(f"A comparison with the 88.9 % of Maas et al. @maas2011 would not be like for like: they "
+                     f"trained on all 25,000 reviews and tested on all 25,000, while this run used "
+                     f"{num(train_size)} training reviews and {'the full' if test_full else 'a subset of the'} "
+                     f"test set.")
+    if not_run:
+        parts.append(f"Not run in this preset: {join_words(not_run)}.")
+    caption = ("Explored models on IMDB: parameters, test accuracy (mean ± std and 95 % interval over seeds), "
+               "training time per seed; TF-IDF is a single deterministic fit.")
+    return {"text": " ".join(parts), "rows": rows or None, "caption": caption, "lc_caption": lc_caption}
+
+
+# ----------------------------------------------------------------------------- limits
+
+def limitations(res: Results) -> str:
+    env = res.req("run.environment", dict)
+    preset = str(res.req("run.preset"))
+    n_f = res.summary("fashion.simple_cnn.test_accuracy")["n"]
+    n_i = res.summary("imdb.finetune.test_accuracy")["n"]
+    train_size = int(res.num("imdb.data.train_size"))
+    test_size = int(res.num("imdb.data.test_size"))
+    dim = int(res.num("imdb.glove.dim"))
+    items = [f"*Seeds.* Means and intervals rest on {_seeds_phrase(n_f)} (Fashion-MNIST) and {_seeds_phrase(n_i)} "
+             "(IMDB); with so few seeds the 95 % intervals are wide and a difference that is not significant here "
+             "may still be real."]
+    if train_size < IMDB_FULL_TRAIN or not res.opt("imdb.data.test_full"):
+        items.append(f"*Subsets.* IMDB was trained on {num(train_size)} of the 25,000 training reviews and tested on "
+                     f"{num(test_size)} reviews, so its accuracies are below what the full data would give and are "
+                     "not directly comparable with published numbers.")
+    if dim != 100:
+        items.append(f"*Embeddings.* The assignment's 100-dimensional GloVe subset was replaced by the {dim}-"
+                     "dimensional GloVe 6B vectors (a package that installs offline), which carry less "
+                     "information per word.")
+    if env.get("gpu"):
+        items.append(f"*Hardware.* Trained on a GPU ({esc(env['gpu'])}); times are not comparable with CPU runs, "
+                     "and GPU kernels may differ from CPU results in the last digits.")
+    else:
+        items.append("*Hardware.* Trained on a CPU, which limited the number of epochs, seeds and the data sizes; "
+                     "the times in the tables are CPU times and would be much shorter on a GPU.")
+    if preset == "quick":
+        items.append("*Preset.* This is the `quick` preset: fewer seeds and smaller data, meant for checking that "
+                     "everything runs, not for conclusions.")
+    items.append("*Budget.* Every model was trained for a fixed, small number of epochs without tuning on the "
+                 "test set; better hyperparameters would give higher accuracies.")
+    return items

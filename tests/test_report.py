@@ -1,0 +1,318 @@
+"""The report builder against a small results fixture (tests/fixtures/report_fixture.py; no training)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from cnnrnn.cli import main
+from cnnrnn.errors import CnnrnnError
+from cnnrnn.report import builder, format as fmt, sections
+from cnnrnn.report.builder import PLACEHOLDER, TASKS, build_report, check_pdf, pdf_text
+from cnnrnn.utils.stats import summarize
+from fixtures.report_fixture import CLASSES, make_run_dir
+
+
+@pytest.fixture(scope="module")
+def fixture_dir(tmp_path_factory) -> Path:
+    return make_run_dir(tmp_path_factory.mktemp("run") / "default", preset="default")
+
+
+@pytest.fixture(scope="module")
+def report(fixture_dir) -> tuple[Path, int, str]:
+    pdf = build_report(fixture_dir)
+    pages, text = pdf_text(pdf)
+    return pdf, pages, text
+
+
+def _results(run_dir: Path) -> dict:
+    return json.loads((run_dir / "results.json").read_text())
+
+
+def _copy_run(src: Path, dest: Path, edit=None) -> Path:
+    """A copy of a fixture run dir with results.json changed by `edit(results)`."""
+    dest.mkdir(parents=True)
+    (dest / "figures").symlink_to(src / "figures")
+    results = _results(src)
+    if edit:
+        edit(results)
+    (dest / "results.json").write_text(json.dumps(results))
+    return dest
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+# ----------------------------------------------------------------------------- the PDF
+
+def test_report_builds_within_limits(report, fixture_dir):
+    pdf, pages, text = report
+    assert pdf == fixture_dir / "report.pdf" and pdf.stat().st_size > 10_000
+    assert 1 <= pages <= builder.MAX_PAGES
+    for task in TASKS:
+        assert re.search(rf"\b{task}\b", text), task
+    assert "1 Convolutional Neural Networks" in text
+    assert "2 Recurrent Neural Networks and Pretraining" in text
+    for heading in ("Introduction", "Limitations", "Reproducibility", "References"):
+        assert heading in text
+    assert not PLACEHOLDER.search(text)
+    assert (fixture_dir / "report_context.json").is_file()
+    assert not list(fixture_dir.glob(".report*"))  # no temporaries left behind
+
+
+def test_report_cites_required_works(report):
+    text = _flat(report[2])
+    refs = text[text.rindex("References"):]
+    for author, year in (("Xiao", "2017"), ("Maas", "2011"), ("Pennington", "2014"), ("Hochreiter", "1997"),
+                         ("Kingma", "2015"), ("Paszke", "2019")):
+        assert author in refs and year in refs, author
+    # each entry is cited in the body, numbered [1]..[6]
+    body = text[:text.rindex("References")]
+    for i in range(1, 7):
+        assert f"[{i}]" in body
+
+
+def test_fonts_are_embedded(report):
+    reader = PdfReader(str(report[0]))
+    fonts = {}
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            desc = font.get("/FontDescriptor")
+            if desc is None and "/DescendantFonts" in font:
+                desc = font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
+            desc = desc.get_object()
+            fonts[str(font.get("/BaseFont"))] = any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+    assert fonts and all(fonts.values()), fonts
+
+
+def test_figures_and_tables_numbered_and_referenced(report):
+    text = _flat(report[2])
+    captions_fig = set(re.findall(r"Figure (\d+):", text))
+    captions_tab = set(re.findall(r"Table (\d+):", text))
+    assert len(captions_fig) == 8 and len(captions_tab) == 7
+    mentions = re.findall(r"(Figure|Table) (\d+)(?!:)", text)
+    for kind, numbers in (("Figure", captions_fig), ("Table", captions_tab)):
+        assert {n for k, n in mentions if k == kind} >= numbers, kind
+
+
+def test_every_label_in_template_is_referenced():
+    template = resources.files("cnnrnn.report").joinpath("template.typ").read_text()
+    source = template + Path(sections.__file__).read_text()
+    labels = set(re.findall(r"<((?:fig|tab)-[a-z0-9-]+)>", template))
+    assert len(labels) == 15
+    for label in labels:
+        assert f"@{label}" in source, label
+
+
+def test_template_holds_no_numbers():
+    template = resources.files("cnnrnn.report").joinpath("template.typ").read_text()
+    code = "\n".join(line.split("//")[0] for line in template.splitlines())
+    assert not re.search(r"\d+\.\d+ ?%|\d+(\.\d+)? %(?! CI)", code.replace("95 %", ""))
+    assert not re.search(r"\b0\.\d{2,}\b", code)
+
+
+def test_sentences_follow_the_fixture_numbers(report, fixture_dir):
+    text = _flat(report[2])
+    res = _results(fixture_dir)
+    per_class = res["fashion"]["simple_cnn"]["per_class_accuracy"]
+    hardest = min(range(10), key=lambda i: per_class[i])
+    assert f"The hardest class is {CLASSES[hardest]} ({100 * per_class[hardest]:.1f} %)" in text
+    acc = res["fashion"]["simple_cnn"]["test_accuracy"]
+    assert fmt.pm(acc) in text and fmt.ci(acc) in text
+    best = res["fashion"]["explore_best"]
+    assert f"The best is {best}" in text
+    # frozen vs fine-tuned: the wording matches the intervals
+    ft, fr = res["imdb"]["finetune"]["test_accuracy"], res["imdb"]["frozen"]["test_accuracy"]
+    from cnnrnn.utils.stats import intervals_overlap
+    expected = "cannot call the difference significant" if intervals_overlap(ft, fr) else "so the difference is significant"
+    sentence = text[text.index("Fine-tuning beats frozen GloVe"):][:300]
+    assert expected in sentence
+    # the run used a subset: the 88.9 % comparison is declared not like for like
+    assert "would not be like for like" in text
+
+
+def test_hardest_class_is_chosen_by_the_data(fixture_dir, tmp_path):
+    def edit(res):
+        pc = res["fashion"]["simple_cnn"]["per_class_accuracy"]
+        pc[1] = 0.401  # make Trouser the hardest class
+    run = _copy_run(fixture_dir, tmp_path / "run", edit)
+    ctx = builder.build_context(run, _results(run))
+    assert "The hardest class is Trouser (40.1 %)" in ctx["fashion"]["e"]["classes"]
+
+
+def test_compare_wording():
+    a = summarize([0.90, 0.905, 0.91])
+    b = summarize([0.80, 0.805, 0.81])
+    assert "the difference is significant" in sections.compare(a, b, "A", "B")
+    assert sections.compare(a, b, "A", "B").startswith("A beats B by 10.0 points")
+    c = summarize([0.85, 0.90, 0.95])
+    assert "cannot call the difference significant" in sections.compare(a, c, "A", "C")
+    one = summarize([0.9])
+    assert "no claim of significance" in sections.compare(one, b, "A", "B")
+
+
+def test_mistake_share_within_groups():
+    cm = [[0] * 10 for _ in range(10)]
+    cm[6][0] = 30  # Shirt -> T-shirt/top: within the upper-body group
+    cm[8][5] = 10  # Bag -> Sandal: across groups
+    share, total = sections.within_group_share(cm, CLASSES)
+    assert total == 40 and share == pytest.approx(0.75)
+
+
+def test_quick_preset_states_what_was_not_run(tmp_path):
+    run = make_run_dir(tmp_path / "quick", preset="quick")
+    pages, text = pdf_text(build_report(run))
+    text = _flat(text)
+    assert "The architecture exploration was not run in this preset" in text
+    assert "Not run in this preset:" in text and "the TF-IDF baseline" in text
+    assert "This is the quick preset" in text
+    assert pages <= builder.MAX_PAGES
+
+
+def test_data_values_are_escaped(fixture_dir, tmp_path):
+    def edit(res):
+        res["fashion"]["classes"][6] = "Shirt_*#x@y $z$ [w] <v>"
+        res["imdb"]["glove"]["neighbours"] = {"good*": [["#bad", 0.9], ["@x", 0.8]]}
+    run = _copy_run(fixture_dir, tmp_path / "run", edit)
+    text = _flat(pdf_text(build_report(run))[1])
+    assert "Shirt_*#x@y $z$ [w] <v>" in text
+    assert "#bad (0.90)" in text
+
+
+# ----------------------------------------------------------------------------- failures
+
+def test_missing_required_key_names_it(fixture_dir, tmp_path):
+    run = _copy_run(fixture_dir, tmp_path / "run", lambda r: r["fashion"]["simple_cnn"].pop("test_accuracy"))
+    with pytest.raises(CnnrnnError, match=r"results\.json: missing fashion\.simple_cnn\.test_accuracy$"):
+        build_report(run)
+    assert not (run / "report.pdf").exists()
+
+
+@pytest.mark.parametrize("key", ["imdb.glove.dim", "imdb.finetune.test_accuracy.per_seed", "run.environment",
+                                 "fashion.summary.layers", "imdb.comparison.figures.curves"])
+def test_missing_keys_are_errors(fixture_dir, tmp_path, key):
+    def edit(res):
+        node = res
+        *parents, last = key.split(".")
+        for p in parents:
+            node = node[p]
+        del node[last]
+    run = _copy_run(fixture_dir, tmp_path / "run", edit)
+    with pytest.raises(CnnrnnError, match=re.escape(f"missing {key}")):
+        build_report(run)
+
+
+def test_missing_figure_file_is_an_error(fixture_dir, tmp_path):
+    run = _copy_run(fixture_dir, tmp_path / "run",
+                    lambda r: r["fashion"]["simple_cnn"]["figures"].update(confusion_matrix="figures/nothing"))
+    with pytest.raises(CnnrnnError, match=r"figures/nothing\.pdf: figure named in results\.json not found"):
+        build_report(run)
+    assert not (run / "report.pdf").exists()
+
+
+def _build_with(run: Path, monkeypatch, change) -> None:
+    real = builder.build_context
+
+    def patched(run_dir, results):
+        ctx = real(run_dir, results)
+        change(ctx)
+        return ctx
+    monkeypatch.setattr(builder, "build_context", patched)
+    build_report(run)
+
+
+def test_dangling_reference_fails_the_build(fixture_dir, tmp_path, monkeypatch):
+    run = _copy_run(fixture_dir, tmp_path / "run")
+    with pytest.raises(CnnrnnError, match=r"Typst could not compile the report: .*fig-nowhere.*does not exist") as e:
+        _build_with(run, monkeypatch, lambda c: c["fashion"]["pipeline"].update(b="See @fig-nowhere."))
+    assert "\n" not in str(e.value)
+    assert not (run / "report.pdf").exists()
+
+
+@pytest.mark.parametrize("marker", ["TODO", "nan", "None", "??", "{"])
+def test_placeholder_text_fails_the_build(fixture_dir, tmp_path, monkeypatch, marker):
+    run = _copy_run(fixture_dir, tmp_path / "run")
+    with pytest.raises(CnnrnnError, match="placeholder text"):
+        _build_with(run, monkeypatch, lambda c: c["fashion"]["pipeline"].update(c=fmt.esc(f"value {marker} here")))
+    assert not (run / "report.pdf").exists()
+
+
+def test_page_limit_fails_the_build(fixture_dir, tmp_path, monkeypatch):
+    run = _copy_run(fixture_dir, tmp_path / "run")
+    monkeypatch.setattr(builder, "MAX_PAGES", 2)
+    with pytest.raises(CnnrnnError, match=r"pages, more than the limit of 2"):
+        build_report(run)
+    assert not (run / "report.pdf").exists()
+
+
+def test_existing_report_survives_a_failed_build(fixture_dir, tmp_path, monkeypatch):
+    run = _copy_run(fixture_dir, tmp_path / "run")
+    (run / "report.pdf").write_bytes(b"old")
+    monkeypatch.setattr(builder, "MAX_PAGES", 1)
+    with pytest.raises(CnnrnnError):
+        build_report(run)
+    assert (run / "report.pdf").read_bytes() == b"old"
+
+
+def test_check_pdf_finds_missing_sections(report, tmp_path, monkeypatch):
+    monkeypatch.setattr(builder, "TASKS", ("1a", "3z"))
+    with pytest.raises(CnnrnnError, match="section.s. 3z missing"):
+        check_pdf(report[0])
+
+
+# ----------------------------------------------------------------------------- CLI and formatting
+
+def test_cli_report(fixture_dir, tmp_path, capsys):
+    run = _copy_run(fixture_dir, tmp_path / "run")
+    assert main(["report", str(run)]) == 0
+    assert (run / "report.pdf").is_file()
+    assert main(["report", str(tmp_path / "absent")]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == f"cnnrnn: error: {tmp_path / 'absent'}: run directory not found"
+    (tmp_path / "empty").mkdir()
+    assert main(["report", str(tmp_path / "empty")]) == 2
+    assert "results.json: file not found" in capsys.readouterr().err
+
+
+def test_corrupt_results_is_one_line_error(tmp_path):
+    (tmp_path / "results.json").write_text("{not json")
+    with pytest.raises(CnnrnnError, match="not valid JSON"):
+        build_report(tmp_path)
+
+
+def test_format_helpers():
+    s = summarize([0.90, 0.91, 0.92])
+    assert fmt.pct(0.9123) == "91.2 %" and fmt.pct(0.9123, unit=False) == "91.2"
+    assert fmt.pm(s) == "91.0 ± 1.0 %" and fmt.pm(s, unit=False) == "91.0 ± 1.0"
+    assert fmt.ci(s) == "[88.5, 93.5] %"
+    assert fmt.ci(summarize([0.5])) == "one seed, no interval" and fmt.pm(summarize([0.5])) == "50.0 %"
+    assert fmt.num(63050) == "63,050" and fmt.shape([16, 28, 28]) == "16×28×28"
+    assert fmt.duration(192.4) == "3 min 12 s" and fmt.duration(8.21) == "8.2 s" and fmt.duration(3900) == "1 h 5 min"
+    assert fmt.points(0.031) == "3.1 points" and fmt.points(-0.01) == "1.0 point"
+    assert fmt.join_words(["a", "b", "c"]) == "a, b and c"
+    assert fmt.esc("T-shirt/top *x*") == r"T\-shirt\/top \*x\*"
+    assert fmt.sci(2.4e-7) == "2.4 × 10#super[−7]"
+
+
+def test_context_is_json_and_has_no_raw_floats(report, fixture_dir):
+    ctx = json.loads((fixture_dir / "report_context.json").read_text())
+    assert copy.deepcopy(ctx)["run"]["preset"] == "default"
+
+    def walk(node):
+        if isinstance(node, dict):
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+        else:
+            assert not isinstance(node, float), node  # numbers are formatted in Python
+    walk(ctx)
