@@ -126,7 +126,7 @@ def test_sentences_follow_the_fixture_numbers(report, fixture_dir):
     hardest = min(range(10), key=lambda i: per_class[i])
     assert f"The hardest class is {CLASSES[hardest]} ({100 * per_class[hardest]:.1f} %)" in text
     acc = res["fashion"]["simple_cnn"]["test_accuracy"]
-    assert fmt.pm(acc) in text and fmt.ci(acc) in text
+    assert _flat(fmt.pm(acc)) in text and _flat(fmt.ci(acc)) in text
     best = res["fashion"]["explore_best"]
     assert f"The best is {best}" in text
     # frozen vs fine-tuned: the wording matches the intervals
@@ -136,7 +136,9 @@ def test_sentences_follow_the_fixture_numbers(report, fixture_dir):
     sentence = text[text.index("Fine-tuning beats frozen GloVe"):][:300]
     assert expected in sentence
     # the run used a subset: the 88.9 % comparison is declared not like for like
-    assert "would not be like for like" in text
+    assert "A comparison with the 88.9 % of Maas et al." in text
+    ctx = json.loads((fixture_dir / "report_context.json").read_text())
+    assert "would not be like for like" in ctx["imdb"]["e"]["text"]
 
 
 def test_hardest_class_is_chosen_by_the_data(fixture_dir, tmp_path):
@@ -145,7 +147,7 @@ def test_hardest_class_is_chosen_by_the_data(fixture_dir, tmp_path):
         pc[1] = 0.401  # make Trouser the hardest class
     run = _copy_run(fixture_dir, tmp_path / "run", edit)
     ctx = builder.build_context(run, _results(run))
-    assert "The hardest class is Trouser (40.1 %)" in ctx["fashion"]["e"]["classes"]
+    assert "The hardest class is Trouser (40.1 %)" in _flat(ctx["fashion"]["e"]["classes"])
 
 
 def test_compare_wording():
@@ -290,10 +292,11 @@ def test_corrupt_results_is_one_line_error(tmp_path):
 
 def test_format_helpers():
     s = summarize([0.90, 0.91, 0.92])
-    assert fmt.pct(0.9123) == "91.2 %" and fmt.pct(0.9123, unit=False) == "91.2"
-    assert fmt.pm(s) == "91.0 ± 1.0 %" and fmt.pm(s, unit=False) == "91.0 ± 1.0"
-    assert fmt.ci(s) == "[88.5, 93.5] %"
-    assert fmt.ci(summarize([0.5])) == "one seed, no interval" and fmt.pm(summarize([0.5])) == "50.0 %"
+    nb = fmt.NBSP
+    assert fmt.pct(0.9123) == f"91.2{nb}%" and fmt.pct(0.9123, unit=False) == "91.2"
+    assert fmt.pm(s) == f"91.0{nb}±{nb}1.0{nb}%" and fmt.pm(s, unit=False) == f"91.0{nb}±{nb}1.0"
+    assert fmt.ci(s) == f"[88.5, 93.5]{nb}%"
+    assert fmt.ci(summarize([0.5])) == "one seed, no interval" and fmt.pm(summarize([0.5])) == f"50.0{nb}%"
     assert fmt.num(63050) == "63,050" and fmt.shape([16, 28, 28]) == "16×28×28"
     assert fmt.duration(192.4) == "3 min 12 s" and fmt.duration(8.21) == "8.2 s" and fmt.duration(3900) == "1 h 5 min"
     assert fmt.points(0.031) == "3.1 points" and fmt.points(-0.01) == "1.0 point"

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 import re
 
+NBSP = "\u00a0"  # keeps "91.2 ± 0.3 %" on one line
+
 _MARKUP = re.compile(r"([\\*_#$@<>\[\]`~/=+\-\"'])")
 
 
@@ -21,7 +23,7 @@ def esc(text) -> str:
 
 
 def pct(x: float, digits: int = 1, unit: bool = True) -> str:
-    return f"{100 * float(x):.{digits}f}" + (" %" if unit else "")
+    return f"{100 * float(x):.{digits}f}" + (f"{NBSP}%" if unit else "")
 
 
 def points(diff: float, digits: int = 1) -> str:
@@ -37,7 +39,8 @@ def pm(summary: dict, digits: int = 1, unit: bool = True) -> str:
     """
     if summary["n"] < 2:
         return pct(summary["mean"], digits, unit)
-    return f"{100 * summary['mean']:.{digits}f} ± {100 * summary['std']:.{digits}f}" + (" %" if unit else "")
+    return (f"{100 * summary['mean']:.{digits}f}{NBSP}±{NBSP}{100 * summary['std']:.{digits}f}"
+            + (f"{NBSP}%" if unit else ""))
 
 
 def ci(summary: dict, digits: int = 1, unit: bool = True) -> str:
@@ -45,7 +48,7 @@ def ci(summary: dict, digits: int = 1, unit: bool = True) -> str:
     if summary["n"] < 2:
         return "one seed" if not unit else "one seed, no interval"
     lo, hi = summary["ci95"]
-    return f"[{100 * lo:.{digits}f}, {100 * hi:.{digits}f}]" + (" %" if unit else "")
+    return f"[{100 * lo:.{digits}f}, {100 * hi:.{digits}f}]" + (f"{NBSP}%" if unit else "")
 
 
 def num(n) -> str:

@@ -9,6 +9,7 @@ Figures are registered in `figures` (key -> path stem); the template labels them
 
 from __future__ import annotations
 
+import json
 import shlex
 from pathlib import Path
 
@@ -21,6 +22,10 @@ from cnnrnn.utils.stats import intervals_overlap, welch_t_test
 UPPER_BODY = ("T-shirt/top", "Pullover", "Coat", "Shirt", "Dress")
 FOOTWEAR = ("Sandal", "Sneaker", "Ankle boot")
 REGIME_NAMES = {"scratch": "from scratch", "frozen": "frozen GloVe", "finetune": "fine-tuned GloVe"}
+# Pairs of opposite sentiment: if GloVe lists one as a nearest neighbour of the other, the report says so.
+OPPOSITES = {frozenset(p) for p in (("good", "bad"), ("great", "terrible"), ("best", "worst"), ("love", "hate"),
+                                     ("excellent", "awful"), ("better", "worse"), ("great", "awful"),
+                                     ("good", "terrible"), ("wonderful", "horrible"), ("positive", "negative"))}
 MAAS_ACCURACY = 0.8889  # Maas et al. (2011), full 25,000-review training set, their best model
 IMDB_FULL_TRAIN = 25000
 
@@ -112,7 +117,8 @@ def run_info(res: Results, run_dir: Path) -> dict:
     versions = [f"Python {esc(env.get('python', '?').split()[0])}"] if env.get("python") else []
     versions += [f"{esc(k)} {esc(v)}" for k, v in packages.items() if v]
     commit = env.get("git_commit")
-    command = f"cnnrnn run --out {shlex.quote(run_dir.name or str(run_dir))} --preset {preset} --device {device}"
+    command = recorded_command(run_dir) or (f"cnnrnn run --out {shlex.quote(_shown_dir(run_dir))} "
+                                            f"--preset {preset} --device {device}")
     complete = res.opt("run.complete", True)
     seeds_f = res.opt("fashion.simple_cnn.config.seeds") or []
     seeds_i = res.opt("imdb.config.seeds") or []
@@ -122,7 +128,7 @@ def run_info(res: Results, run_dir: Path) -> dict:
         f"*Code.* cnnrnn {esc(env.get('cnnrnn', ''))}" + (f", git commit #raw(\"{esc(commit[:12])}\")"
                                                           if commit else ", git commit not recorded") + ".",
         f"*Preset and command.* `{preset}`: #raw({json_str(command)}) (the report alone: "
-        f"#raw({json_str('cnnrnn report ' + shlex.quote(run_dir.name or str(run_dir)))})).",
+        f"#raw({json_str('cnnrnn report ' + shlex.quote(_shown_dir(run_dir)))})).",
         f"*Seeds.* Fashion-MNIST {esc(', '.join(map(str, seeds_f))) or 'not recorded'}; "
         f"IMDB {esc(', '.join(map(str, seeds_i))) or 'not recorded'}"
         + (f" (subset seed {esc(res.opt('imdb.data.subset_seed'))})" if res.opt("imdb.data.subset_seed") is not None else "")
@@ -134,6 +140,23 @@ def run_info(res: Results, run_dir: Path) -> dict:
     return {"preset": preset, "date": str(env.get("timestamp_utc", ""))[:10] or "date not recorded",
             "hardware": esc(describe_hardware(env)), "items": items, "complete": bool(complete),
             "gpu": bool(env.get("gpu")), "seconds": duration(res.num("run.seconds"))}
+
+
+def _shown_dir(run_dir: Path) -> str:
+    """The run directory as the user would type it: relative to the current directory if inside it."""
+    try:
+        return str(run_dir.resolve().relative_to(Path.cwd().resolve())) if run_dir.is_absolute() else str(run_dir)
+    except ValueError:
+        return run_dir.name or str(run_dir)
+
+
+def recorded_command(run_dir: Path) -> str | None:
+    """The exact command of the run, from the runner's config.json in the run directory (optional)."""
+    try:
+        command = json.loads((run_dir / "config.json").read_text(encoding="utf-8")).get("command")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return command if isinstance(command, str) and command.strip() else None
 
 
 def json_str(text: str) -> str:
@@ -180,28 +203,31 @@ def _fashion_summary(f: Results) -> dict:
         out = ("The last component is a LogSoftmax, so for an image $x$ the ten outputs are log-probabilities "
                "$log p(y = k | x)$: all are at most 0, and larger means more likely. Exponentiating gives the "
                "model's posterior distribution over the ten classes")
-        out += (f" (on a test batch the ten probabilities sum to 1 up to {sci(err)})" if err is not None else "")
+        out += (f" (on a batch of inputs the ten probabilities sum to 1 up to {sci(err)})" if err is not None else "")
         out += (". The predicted class is the argmax of the output, which is the same for log-probabilities "
                 "and probabilities; the negative log-probability of the true class is exactly the NLLLoss "
                 "used for training.")
     else:
         out = (f"The last component is {esc(last)}, so the outputs are unnormalised scores; a softmax turns them "
                "into a posterior distribution over the ten classes and the argmax is the prediction.")
-    meaning = f.opt("summary.output.meaning")
-    if meaning:
-        out += f" The study records the output as: {esc(meaning)}."
     return {"rows": rows, "total": num(total), "text": text, "output": out}
 
 
 def _fashion_pipeline(f: Results) -> dict:
     train, val, test = (int(f.num(f"data.{k}")) for k in ("train", "val", "test"))
     n_files = len(f.opt("data.files", {}) or {})
-    b = (f"The four IDX files of Fashion-MNIST @xiao2017 are read once"
-         + (f" (their SHA-256 checksums, {n_files} files, are verified and stored in results.json)" if n_files else "")
-         + f" into resident tensors, so no per-sample Python runs during training. From the 60,000 training "
-         f"images, {num(val)} are held out as a validation set with a fixed seed, leaving {num(train)} for "
-         f"training; the {num(test)} test images are used only for the final numbers. Each epoch draws a new "
-         f"random order of the training tensors from a seeded generator and cuts it into mini-batches.")
+    limit = f.opt("simple_cnn.config.train_limit")
+    b = (f"The IDX files of Fashion-MNIST @xiao2017 are read once"
+         + (f" (the SHA-256 checksum{'s' if n_files > 1 else ''} of the {num(n_files)} "
+            f"file{'s are' if n_files > 1 else ' is'} recorded in results.json)" if n_files else "")
+         + f" into tensors that stay resident on the training device, so no per-sample Python runs during "
+         f"training. From the 60,000 training images, {num(val)} are held out as a validation set with a fixed "
+         f"seed and {num(train)} are used for training"
+         + (f" (this preset cuts the training set to {num(limit)} images)" if limit and train + val < 60000 else "")
+         + f"; {'the' if test >= 10000 else 'a subset of'} {num(test)} test images "
+         + ("" if test >= 10000 else "of the 10,000 ")
+         + "are used only for the final numbers. Each epoch draws a new random order of the training tensors "
+         "from a seeded generator and cuts it into mini-batches.")
     c = ("The test function (`evaluate`) switches the model to evaluation mode, runs it without gradients over "
          "the test tensors in batches, and returns the mean loss and the accuracy, with the predicted class "
          "taken as the argmax of the output. It is also called on the validation set after every epoch.")
@@ -306,8 +332,8 @@ def _fashion_1e(f: Results, classes: list[str], figures: dict) -> dict:
                  f"{pct(share)} of all errors fall within a group. ")
     if share >= 0.75:
         mistakes += ("So the mistakes are mostly reasonable: the network confuses garments that look alike at this "
-                     "resolution (and that a human would also mix up on such small images), and it almost never "
-                     "confuses, say, a bag with a sandal.")
+                     "resolution, as a person might on such small images, and only "
+                     f"{pct(1 - share)} of its errors mix up items of different kinds.")
     elif share >= 0.5:
         mistakes += ("So most mistakes are between look-alike garments and are reasonable, but a sizeable share "
                      "crosses the groups and points to errors a human would not make.")
@@ -410,7 +436,7 @@ def _imdb_2a(m: Results) -> dict:
     d = {k: m.req(f"data.{k}") for k in ("train_size", "val_size", "test_size", "vocab_size")}
     params = m.num("scratch.params")
     rows = [["Embedding", f"{num(d['vocab_size'])} words × {cfg['embedding_dim']} dimensions"],
-            ["LSTM", f"{cfg['num_layers']} layer(s), hidden size {cfg['hidden_dim']}"
+            ["LSTM", f"{cfg['num_layers']} layer{'s' if cfg['num_layers'] != 1 else ''}, hidden size {cfg['hidden_dim']}"
                      + (f", dropout {m.req('config.lstm_dropout_prob'):g} between layers"
                         if cfg["num_layers"] > 1 and m.opt("config.lstm_dropout_prob") else "")],
             ["Dropout", f"p = {cfg['dropout_prob']:g} on the thought vector"],
@@ -463,7 +489,7 @@ def _imdb_2b(m: Results, figures: dict) -> dict:
         text += "By the study's criterion" + (f" ({esc(crit)})" if crit else "") + " the model *converged*"
     else:
         text += "By the study's criterion" + (f" ({esc(crit)})" if crit else "") + " the model did *not converge*"
-    text += (f": {esc(verdict)}." if verdict else ".")
+    text += (f": {esc(str(verdict).strip().rstrip('.'))}." if verdict else ".")
     why = []
     if cf["gap"] > 0.05:
         why.append(f"the training accuracy is {points(cf['gap'])} above the validation accuracy, so the network "
@@ -479,8 +505,12 @@ def _imdb_2b(m: Results, figures: dict) -> dict:
         why.append(f"in the first epoch the validation accuracy was only {pct(cf['val_acc'][0])}, near chance: "
                    "randomly initialised embeddings carry no meaning, and the LSTM has to learn word meanings "
                    "and their order from the sentiment labels alone")
+    if cf["epochs"] > 1:
+        tl, vl = cf["train_loss"], cf["val_loss"]
+        text += (f" Over the last epoch the training loss went from {dec(tl[-2])} to {dec(tl[-1])} and the "
+                 f"validation loss from {dec(vl[-2])} to {dec(vl[-1])}.")
     if why:
-        text += " Why: " + "; ".join(why) + "."
+        text += (" What the curves show: " if converged else " Why: ") + "; ".join(why) + "."
     return {"text": text}
 
 
@@ -492,8 +522,9 @@ def _imdb_2c(m: Results, figures: dict) -> dict:
     missing = g.opt("coverage.missing_examples") or []
     neighbours = g.req("neighbours", dict)
     figures["imdb_tsne"] = g.req("figures.tsne", str)
-    text = (f"The GloVe file @pennington2014 ({esc(g.opt('source', 'GloVe 6B'))}) is a plain-text table: "
-            f"{esc(g.opt('format', 'one word per line followed by its vector'))}. It holds {num(words)} words "
+    source, form = g.opt("source"), g.opt("format")
+    text = ("The GloVe file @pennington2014" + (f" used here is {esc(source)}" if source else "")
+            + (f"; its format is {esc(form)}" if form else "") + f". It holds {num(words)} words "
             f"(lower-cased tokens, including punctuation and numbers) with {dim}-dimensional vectors learned from "
             f"global word co-occurrence counts, so that words used in similar contexts get similar vectors. The "
             f"values have mean {dec(stats['mean'])}, standard deviation {dec(stats['std'])} and range "
@@ -505,12 +536,27 @@ def _imdb_2c(m: Results, figures: dict) -> dict:
     if g.opt("oov_init"):
         text += f" Words without a GloVe vector are initialised as {esc(g.opt('oov_init'))}."
     rows = [[w, ", ".join(f"{n[0]} ({float(n[1]):.2f})" for n in ns[:4])] for w, ns in neighbours.items()]
-    text += (" @tab-neighbours lists nearest neighbours by cosine similarity: they are semantically related words"
-             ", and antonyms such as good and bad can be close too, because they occur in the same contexts; "
-             "@fig-imdb-tsne shows a t-SNE projection of frequent words.")
+    text += " @tab-neighbours lists the nearest neighbours of a few words by cosine similarity"
+    opp = opposite_neighbours(neighbours)
+    if opp:
+        w, n, cos = opp[0]
+        text += (f". Words of opposite sentiment can be close: “{esc(n)}” is a nearest neighbour of “{esc(w)}” "
+                 f"(cosine {cos:.2f}), because both occur in the same contexts; GloVe encodes how words are "
+                 "used, not whether they are positive or negative")
+    text += ". @fig-imdb-tsne shows a t-SNE projection of the vectors of frequent words."
     return {"text": text, "rows": rows, "dim": dim,
             "caption": f"Nearest neighbours in GloVe ({dim}-d) by cosine similarity.",
             "fig_caption": f"t-SNE projection of GloVe vectors ({dim}-d) of frequent words."}
+
+
+def opposite_neighbours(neighbours: dict) -> list[tuple[str, str, float]]:
+    """(word, neighbour, cosine) where GloVe lists a word of opposite sentiment among the neighbours."""
+    found = []
+    for word, ns in neighbours.items():
+        for entry in ns or []:
+            if isinstance(entry, (list, tuple)) and len(entry) >= 2 and frozenset((word, entry[0])) in OPPOSITES:
+                found.append((word, str(entry[0]), float(entry[1])))
+    return found
 
 
 def _imdb_2d(m: Results, figures: dict) -> dict:
@@ -523,13 +569,22 @@ def _imdb_2d(m: Results, figures: dict) -> dict:
     fr, ft, sc = regs["frozen"]["acc"], regs["finetune"]["acc"], regs["scratch"]["acc"]
     n = ft["n"]
     text = (f"@tab-regimes and @fig-imdb-curves compare the three ways of using embeddings, each over "
-            f"{_seeds_phrase(n)}: {_cap(compare(ft, fr, 'fine-tuning', 'frozen GloVe embeddings'))}. "
+            f"{_seeds_phrase(n)}. {_cap(compare(ft, fr, 'fine-tuning', 'frozen GloVe embeddings'))}. "
             f"{_cap(compare(ft, sc, 'fine-tuned GloVe', 'training from scratch'))}. "
             f"{_cap(compare(fr, sc, 'frozen GloVe', 'training from scratch'))}. ")
     frozen_params = regs["frozen"]["trainable"]
-    text += (f"With frozen embeddings only {num(frozen_params)} parameters are trained, and the general-purpose "
-             f"vectors cannot adapt to sentiment (in GloVe, words like good and bad are neighbours); fine-tuning "
-             f"starts from their meaning and adapts it to the task")
+    emb_params = regs["finetune"]["trainable"] - frozen_params
+    opp = opposite_neighbours(m.opt("glove.neighbours") or {})
+    if ft["mean"] > fr["mean"]:
+        text += (f"With frozen embeddings only {num(frozen_params)} parameters are trained and the general-purpose "
+                 "vectors cannot adapt to sentiment"
+                 + (f" (in GloVe, “{esc(opp[0][1])}” is a nearest neighbour of “{esc(opp[0][0])}”)" if opp else "")
+                 + f"; fine-tuning also trains the {num(emb_params)} embedding parameters, starting from "
+                 "GloVe's meanings and adapting them to the task")
+    else:
+        text += (f"Here fine-tuning did not beat frozen embeddings: training the {num(emb_params)} embedding "
+                 f"parameters as well, on {num(m.num('data.train_size'))} reviews, can overfit, whereas frozen "
+                 f"vectors keep their general meaning and leave only {num(frozen_params)} parameters to train")
     ch = regs["finetune"]["change"]
     if ch is not None:
         text += f" (the embedding rows moved by {dec(ch)} on average in L2 norm"
@@ -580,9 +635,13 @@ def _imdb_2e(m: Results, figures: dict) -> dict:
             verdict = (f"it beats every neural model of this run (best {pm(best_nn)}, whose 95 % interval lies "
                        f"below it): with {num(train_size)} reviews, word counts carry the sentiment better than "
                        f"an LSTM can learn it")
-        else:
+        elif best_nn["n"] > 1:
             verdict = (f"the best neural model ({pm(best_nn)}) is not clearly better or worse: the TF-IDF accuracy "
-                       "lies within its 95 % interval (or there is only one seed)")
+                       "lies within its 95 % interval")
+        else:
+            verdict = (f"the best neural model reaches {pm(best_nn)}, {points(best_nn['mean'] - t_acc)} "
+                       f"{'above' if best_nn['mean'] >= t_acc else 'below'} it, but with one seed there is no "
+                       "interval, so this is not a firm result")
         parts.append(f"A TF-IDF bag-of-words baseline with logistic regression, trained on {num(t_size)} reviews, "
                      f"reaches {pct(t_acc)}; {verdict}.")
     else:
@@ -622,9 +681,9 @@ def _imdb_2e(m: Results, figures: dict) -> dict:
         diff = float(best_info["test_accuracy"]) - MAAS_ACCURACY
         parts.append(f"With the full training and test sets, the best model ({esc(best_info.get('name', ''))}, "
                      f"{pct(best_info['test_accuracy'])}) is {points(diff)} {'above' if diff >= 0 else 'below'} "
-                     f"the 88.9 % of Maas et al. @maas2011.")
+                     f"the {pct(MAAS_ACCURACY)} of Maas et al. @maas2011.")
     else:
-        parts.append(f"A comparison with the 88.9 % of Maas et al. @maas2011 would not be like for like: they "
+        parts.append(f"A comparison with the {pct(MAAS_ACCURACY)} of Maas et al. @maas2011 would not be like for like: they "
                      f"trained on all 25,000 reviews and tested on all 25,000, while this run used "
                      f"{num(train_size)} training reviews and {'the full' if test_full else 'a subset of the'} "
                      f"test set.")
