@@ -1,0 +1,82 @@
+import pytest
+import torch
+from torch import nn
+
+from cnnrnn.errors import CnnrnnError
+from cnnrnn.models.cnn import MODELS, SimpleCNN, build_model, count_params, random_crop_flip
+from cnnrnn.models.summary import format_table, layer_table
+
+
+def test_simple_cnn_components_and_table_total():
+    model = SimpleCNN()
+    assert isinstance(model.conv, nn.Conv2d) and model.conv.kernel_size == (3, 3) and model.conv.padding == (1, 1)
+    assert isinstance(model.sigmoid, nn.Sigmoid) and isinstance(model.pool, nn.MaxPool2d)
+    assert isinstance(model.log_softmax, nn.LogSoftmax) and model.fc.in_features == 32 * 14 * 14
+    rows = layer_table(model, (1, 28, 28))
+    assert [r["name"] for r in rows] == ["conv", "sigmoid", "pool", "fc", "log_softmax"]
+    assert rows[0]["output_shape"] == [32, 28, 28] and rows[2]["output_shape"] == [32, 14, 14]
+    assert rows[3]["input_shape"] == [6272] and rows[4]["output_shape"] == [10]
+    assert [r["params"] for r in rows] == [320, 0, 0, 62730, 0]
+    assert sum(r["params"] for r in rows) == count_params(model) == 63050
+    assert "63,050" in format_table(rows).splitlines()[-1]
+
+
+def test_output_is_log_probabilities():
+    out = SimpleCNN()(torch.rand(8, 1, 28, 28))
+    assert torch.allclose(out.exp().sum(1), torch.ones(8), atol=1e-5)
+
+
+def test_fast_forward_computes_the_same_function_and_gradients():
+    torch.manual_seed(1)
+    ref = SimpleCNN()
+    fast = SimpleCNN(fast=True)
+    fast.load_state_dict(ref.state_dict())
+    x = torch.randn(16, 1, 28, 28) * 3  # wider than [0, 1] to exercise saturation too
+    y = torch.randint(0, 10, (16,))
+    outs = []
+    for m in (ref, fast):
+        out = m(x)
+        nn.NLLLoss()(out, y).backward()
+        outs.append(out)
+    assert torch.allclose(outs[0], outs[1], atol=1e-5)
+    for (n, p), q in zip(ref.named_parameters(), fast.parameters()):
+        assert torch.allclose(p.grad, q.grad, atol=1e-6, rtol=1e-4), n
+
+
+def test_simple_cnn_overfits_one_batch():
+    torch.manual_seed(0)
+    model = SimpleCNN(fast=True)
+    # sparse binary patterns: uniform noise gives nearly identical sigmoid features and learns slowly
+    x, y = (torch.rand(32, 1, 28, 28) < 0.3).float(), torch.randint(0, 10, (32,))
+    opt = torch.optim.Adam(model.parameters(), lr=0.01)
+    for _ in range(100):
+        opt.zero_grad()
+        loss = nn.NLLLoss()(model(x), y)
+        loss.backward()
+        opt.step()
+    assert loss.item() < 0.3 and (model(x).argmax(1) == y).all()
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_every_registry_model_gives_log_probabilities_and_trains(name):
+    model = build_model(name)
+    x = torch.rand(4, 1, 28, 28)
+    out = model(x)
+    assert out.shape == (4, 10) and torch.allclose(out.exp().sum(1), torch.ones(4), atol=1e-5)
+    nn.NLLLoss()(out, torch.arange(4)).backward()
+    assert all(p.grad is not None for p in model.parameters())
+
+
+def test_unknown_model_is_one_line_listing_names():
+    with pytest.raises(CnnrnnError, match="simple_cnn, cnn2_relu"):
+        build_model("nope")
+
+
+def test_crop_flip_keeps_shape_and_content():
+    x = torch.rand(6, 1, 28, 28)
+    g = torch.Generator().manual_seed(0)
+    y = random_crop_flip(x, pad=0, generator=g)  # pad 0: only flips
+    for a, b in zip(x, y):
+        assert torch.equal(a, b) or torch.equal(a.flip(-1), b)
+    z = random_crop_flip(x, pad=2, generator=g)
+    assert z.shape == x.shape and z.max() <= x.max()
