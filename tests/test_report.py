@@ -319,3 +319,21 @@ def test_context_is_json_and_has_no_raw_floats(report, fixture_dir):
         else:
             assert not isinstance(node, float), node  # numbers are formatted in Python
     walk(ctx)
+
+
+def test_shortened_settings_are_not_called_as_specified(fixture_dir, tmp_path):
+    ctx = builder.build_context(fixture_dir, _results(fixture_dir))
+    assert ctx["fashion"]["e"]["config"].startswith("SimpleCNN was trained as specified")
+
+    def edit(res):
+        res["fashion"]["simple_cnn"]["config"]["epochs"] = 2
+    run = _copy_run(fixture_dir, tmp_path / "run", edit)
+    text = builder.build_context(run, _results(run))["fashion"]["e"]["config"]
+    assert "shortened settings" in text and "as specified" not in text
+
+
+def test_quick_fixture_single_seed_wording(tmp_path):
+    run = make_run_dir(tmp_path / "quick", preset="quick")
+    ctx = builder.build_context(run, _results(run))
+    assert "(one seed, so no interval)" in ctx["fashion"]["e"]["overall"]
+    assert "±" not in ctx["fashion"]["e"]["overall"]
