@@ -1,0 +1,141 @@
+"""Recurrent sentiment classifiers for IMDB (task 2a and the task 2e variants).
+
+    >>> model = SimpleLSTM(vocab_size=20000)                 # the assignment's defaults below
+    >>> probs = model(tokens, lengths)                       # (N, L) ids, (N,) true lengths -> (N,) P(positive)
+    >>> SentimentRNN(20000, cell="gru", bidirectional=True, pooling="max")   # task 2e variants
+
+SimpleLSTM: Embedding(vocab, 50, padding_idx=0) -> LSTM(50, 100, num_layers=2, dropout=0.2,
+batch_first) -> thought vector = the last layer's hidden state at each review's *true* last token
+-> Dropout(0.5) -> Linear(100, 1) -> Sigmoid. Trained with BCELoss and Adam (lr 0.001).
+
+Why the readout matters: batches are post-padded, and an LSTM that keeps running over `<pad>`
+tokens forgets the review; reading the state at the padded end collapses to chance.
+
+Two exact ways to read the state at the true last token (`rnn_impl`):
+- "packed": `pack_padded_sequence`, the textbook way; the RNN never sees padding;
+- "gather" (default): run the RNN over the (post-padded) batch and gather the output at
+  position length-1. For a one-directional RNN the output at t depends only on tokens 0..t, so
+  this is the same number (tested against "packed"); on the CPU it is several times faster,
+  because PyTorch's oneDNN LSTM kernel takes plain tensors but not packed sequences.
+  Bidirectional models run layer by layer: the backward direction reads each review reversed
+  *within its length* (so it starts at the true last token, as packing would), again exact.
+Pooling over time ("mean"/"max") only looks at the first `length` outputs.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
+POOLING = ("last", "mean", "max")
+RNN_IMPLS = ("gather", "packed")
+
+# "The provided hyperparameters": the defaults of the whole IMDB study, in one place.
+DEFAULTS = dict(embedding_dim=50, hidden_dim=100, num_layers=2, lstm_dropout_prob=0.2, dropout_prob=0.5)
+
+
+def reverse_within_length(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Reverse each row's first `length` steps, leave the padding where it is. Its own inverse."""
+    t = torch.arange(x.shape[1], device=x.device).unsqueeze(0)
+    ln = lengths.to(x.device).unsqueeze(1)
+    idx = torch.where(t < ln, ln - 1 - t, t)
+    return x.gather(1, idx.unsqueeze(2).expand(-1, -1, x.shape[2]))
+
+
+class SentimentRNN(nn.Module):
+    """Embedding -> LSTM/GRU -> thought vector (last state or pooled) -> Dropout -> Linear -> Sigmoid."""
+
+    def __init__(self, vocab_size: int, embedding_dim: int = 50, hidden_dim: int = 100, num_layers: int = 2,
+                 lstm_dropout_prob: float = 0.2, dropout_prob: float = 0.5, *, cell: str = "lstm",
+                 bidirectional: bool = False, pooling: str = "last", rnn_impl: str = "gather"):
+        super().__init__()
+        if cell not in CELLS:
+            raise ValueError(f"cell must be one of {sorted(CELLS)}")
+        if pooling not in POOLING:
+            raise ValueError(f"pooling must be one of {POOLING}")
+        if rnn_impl not in RNN_IMPLS:
+            raise ValueError(f"rnn_impl must be one of {RNN_IMPLS}")
+        self.pooling, self.bidirectional, self.packed = pooling, bidirectional, rnn_impl == "packed"
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
+        inter_dropout = lstm_dropout_prob if num_layers > 1 else 0.0  # it only acts between layers
+        if bidirectional and not self.packed:
+            # one single-layer RNN per layer and direction (same parameters as nn.LSTM(bidirectional=True))
+            self.layers = nn.ModuleList(
+                nn.ModuleList(CELLS[cell](embedding_dim if k == 0 else 2 * hidden_dim, hidden_dim, batch_first=True)
+                              for _ in range(2)) for k in range(num_layers))
+            self.inter_dropout = nn.Dropout(inter_dropout)
+        else:
+            self.rnn = CELLS[cell](embedding_dim, hidden_dim, num_layers, batch_first=True,
+                                   dropout=inter_dropout, bidirectional=bidirectional)
+        self.dropout = nn.Dropout(dropout_prob)
+        self.fc = nn.Linear(hidden_dim * (2 if bidirectional else 1), 1)
+
+    def _bidirectional_gather(self, emb: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        x = emb
+        for k, (fwd, bwd) in enumerate(self.layers):
+            if k > 0:
+                x = self.inter_dropout(x)
+            out_f, _ = fwd(x)
+            out_b, _ = bwd(reverse_within_length(x, lengths))
+            x = torch.cat([out_f, reverse_within_length(out_b, lengths)], dim=2)
+        return x
+
+    def thought_vector(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """The review representation fed to the classifier, (N, hidden_dim x directions)."""
+        emb = self.embedding(tokens)
+        if self.packed:
+            # lengths must be on the CPU for packing; enforce_sorted=False sorts internally
+            packed = pack_padded_sequence(emb, lengths.cpu(), batch_first=True, enforce_sorted=False)
+            out, h = self.rnn(packed)
+            if self.pooling == "last":
+                h = h[0] if isinstance(h, tuple) else h  # LSTM returns (h_n, c_n)
+                # last layer: forward state at the true last token (+ backward state at the first token)
+                return torch.cat([h[-2], h[-1]], dim=1) if self.bidirectional else h[-1]
+            out, _ = pad_packed_sequence(out, batch_first=True, total_length=tokens.shape[1])
+        else:
+            out = self._bidirectional_gather(emb, lengths) if self.bidirectional else self.rnn(emb)[0]
+            if self.pooling == "last":
+                idx = (lengths - 1).to(out.device).view(-1, 1, 1).expand(-1, 1, out.shape[2])
+                last = out.gather(1, idx).squeeze(1)
+                if self.bidirectional:  # backward direction: its final state sits at position 0
+                    h = out.shape[2] // 2
+                    return torch.cat([last[:, :h], out[:, 0, h:]], dim=1)
+                return last
+        mask = (torch.arange(out.shape[1], device=out.device).unsqueeze(0)
+                < lengths.to(out.device).unsqueeze(1)).unsqueeze(2)
+        if self.pooling == "mean":
+            return (out * mask).sum(1) / mask.sum(1).clamp(min=1)
+        return out.masked_fill(~mask, float("-inf")).amax(1)
+
+    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        logits = self.fc(self.dropout(self.thought_vector(tokens, lengths)))
+        return torch.sigmoid(logits).squeeze(1)
+
+
+class SimpleLSTM(SentimentRNN):
+    """Task 2a's model with the study's default hyperparameters (see DEFAULTS)."""
+
+    def __init__(self, vocab_size: int, **kwargs):
+        super().__init__(vocab_size, **{**DEFAULTS, **kwargs})
+
+
+def copy_to_layerwise(packed_model: SentimentRNN, layerwise_model: SentimentRNN) -> None:
+    """Copy a packed bidirectional model's weights into the layer-wise (gather) one (for tests)."""
+    src = packed_model.state_dict()
+    dst = {}
+    for name, value in src.items():
+        if name.startswith("rnn."):
+            param = name[4:]
+            reverse = param.endswith("_reverse")
+            base = param.removesuffix("_reverse")
+            kind, layer = base.rsplit("_l", 1)
+            dst[f"layers.{layer}.{int(reverse)}.{kind}_l0"] = value
+        else:
+            dst[name] = value
+    layerwise_model.load_state_dict(dst)
+
+
+def count_params(model: nn.Module, trainable_only: bool = False) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)

@@ -1,0 +1,72 @@
+"""The recurrent models: exact last-token readout, padding invariance, frozen vs fine-tuned embeddings."""
+
+import pytest
+import torch
+
+from cnnrnn.models.rnn import POOLING, SentimentRNN, SimpleLSTM, copy_to_layerwise, reverse_within_length
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny models; a second thread only costs time when cores are shared
+    yield
+    torch.set_num_threads(before)
+
+
+def batch():
+    g = torch.Generator().manual_seed(0)
+    lengths = torch.tensor([9, 3, 6, 1])
+    tokens = torch.randint(2, 40, (4, 9), generator=g)
+    for i, n in enumerate(lengths):
+        tokens[i, n:] = 0
+    return tokens, lengths
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("pooling", POOLING)
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_gather_equals_packed(cell, pooling, bidirectional):
+    tokens, lengths = batch()
+    kw = dict(embedding_dim=8, hidden_dim=6, num_layers=2, cell=cell, pooling=pooling, bidirectional=bidirectional)
+    packed = SentimentRNN(40, rnn_impl="packed", **kw).eval()
+    gather = SentimentRNN(40, **kw).eval()
+    if bidirectional:
+        copy_to_layerwise(packed, gather)
+    else:
+        gather.load_state_dict(packed.state_dict())
+    torch.testing.assert_close(gather(tokens, lengths), packed(tokens, lengths))
+
+
+@pytest.mark.parametrize("kw", [{}, {"bidirectional": True}, {"pooling": "max"}, {"cell": "gru", "pooling": "mean"}])
+def test_padding_invariance(kw):
+    model = SentimentRNN(40, embedding_dim=8, hidden_dim=6, **kw).eval()
+    tokens, lengths = batch()
+    wide = torch.cat([tokens, torch.zeros(4, 30, dtype=torch.long)], dim=1)
+    alone = torch.stack([model(tokens[i:i + 1, :n], lengths[i:i + 1])[0] for i, n in enumerate(lengths)])
+    torch.testing.assert_close(model(tokens, lengths), alone)
+    torch.testing.assert_close(model(wide, lengths), alone)
+
+
+def test_readout_is_not_the_padded_end():
+    # a model reading the state after the padding would see the same thing for both rows
+    model = SimpleLSTM(40, embedding_dim=8, hidden_dim=6).eval()
+    tokens = torch.tensor([[5, 6, 0, 0, 0, 0], [5, 6, 7, 8, 9, 10]])
+    out = model(tokens, torch.tensor([2, 6]))
+    assert out[0] != out[1]
+    torch.testing.assert_close(out[0:1], model(tokens[:1, :2], torch.tensor([2])))
+
+
+def test_reverse_within_length_is_an_involution():
+    x = torch.arange(12.0).view(2, 6, 1)
+    r = reverse_within_length(x, torch.tensor([4, 6]))
+    assert r[0, :, 0].tolist() == [3, 2, 1, 0, 4, 5]
+    assert torch.equal(reverse_within_length(r, torch.tensor([4, 6])), x)
+
+
+def test_simple_lstm_shapes_and_defaults():
+    model = SimpleLSTM(100)
+    assert model.embedding.embedding_dim == 50 and model.rnn.hidden_size == 100 and model.rnn.num_layers == 2
+    assert model.rnn.dropout == 0.2 and model.dropout.p == 0.5 and model.embedding.padding_idx == 0
+    out = model(*batch())
+    assert out.shape == (4,) and ((out > 0) & (out < 1)).all()
