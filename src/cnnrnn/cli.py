@@ -23,6 +23,8 @@ from cnnrnn.errors import CnnrnnError
 # Each module defines register_cli(subparsers), adding its command(s) with `func` set.
 COMMAND_MODULES = [
     "cnnrnn.studies.fashion",
+    "cnnrnn.studies.imdb",
+    "cnnrnn.studies.glove",
     "cnnrnn.pipeline",
     "cnnrnn.report.builder",
     "cnnrnn.bundle",
