@@ -19,13 +19,14 @@ from cnnrnn.utils.env import describe_hardware
 from cnnrnn.utils.stats import intervals_overlap, welch_t_test
 
 # Visually similar groups: an error inside a group is a "reasonable" mistake at 28x28 pixels.
-UPPER_BODY = ("T-shirt/top", "Pullover", "Coat", "Shirt", "Dress")
+TORSO = ("T-shirt/top", "Pullover", "Coat", "Shirt", "Dress")  # garments with a torso silhouette
 FOOTWEAR = ("Sandal", "Sneaker", "Ankle boot")
 REGIME_NAMES = {"scratch": "from scratch", "frozen": "frozen GloVe", "finetune": "fine-tuned GloVe"}
 # Pairs of opposite sentiment: if GloVe lists one as a nearest neighbour of the other, the report says so.
 OPPOSITES = {frozenset(p) for p in (("good", "bad"), ("great", "terrible"), ("best", "worst"), ("love", "hate"),
                                      ("excellent", "awful"), ("better", "worse"), ("great", "awful"),
                                      ("good", "terrible"), ("wonderful", "horrible"), ("positive", "negative"))}
+NEAR_PERFECT = 0.95  # per-class accuracy called "almost perfect"
 SPECIFIED_1E = (5, 100, 0.001)  # epochs, batch size, learning rate the assignment prescribes for 1e
 MAAS_ACCURACY = 0.8889  # Maas et al. (2011), full 25,000-review training set, their best model
 IMDB_FULL_TRAIN = 25000
@@ -227,9 +228,9 @@ def _fashion_pipeline(f: Results) -> dict:
          f"training. From the 60,000 training images, {num(val)} are held out as a validation set with a fixed "
          f"seed and {num(train)} are used for training"
          + (f" (this preset cuts the training set to {num(limit)} images)" if limit and train + val < 60000 else "")
-         + f"; {'the' if test >= 10000 else 'a subset of'} {num(test)} test images "
-         + ("" if test >= 10000 else "of the 10,000 ")
-         + "are used only for the final numbers. Each epoch draws a new random order of the training tensors "
+         + (f"; the {num(test)} test images are" if test >= 10000 else
+            f"; {num(test)} of the 10,000 test images (a subset) are")
+         + " used only for the final numbers. Each epoch draws a new random order of the training tensors "
          "from a seeded generator and cuts it into mini-batches.")
     c = ("The test function (`evaluate`) switches the model to evaluation mode, runs it without gradients over "
          "the test tensors in batches, and returns the mean loss and the accuracy, with the predicted class "
@@ -242,7 +243,7 @@ def _fashion_pipeline(f: Results) -> dict:
 
 
 def _group_of(name: str) -> str | None:
-    if name in UPPER_BODY:
+    if name in TORSO:
         return "upper"
     if name in FOOTWEAR:
         return "foot"
@@ -288,9 +289,11 @@ def _fashion_1e(f: Results, classes: list[str], figures: dict) -> dict:
               "settings (the assignment specifies 5 epochs, batches of 100 and learning rate 0.001)")
               + f": {esc(cfg.get('loss', 'NLLLoss'))} on the log-probabilities, the "
               f"{esc(cfg.get('optimizer', 'Adam'))} optimiser @kingma2015 with learning rate {cfg['lr']:g}, "
-              f"mini-batches of {num(cfg['batch_size'])} and {num(cfg['epochs'])} epochs, once per seed for "
-              f"{_seeds_phrase(n)} ({esc(', '.join(map(str, cfg['seeds'])))}), in PyTorch @paszke2019. "
-              f"Training took {duration(secs['mean'])} per seed on average.")
+              f"mini-batches of {num(cfg['batch_size'])} and {num(cfg['epochs'])} epochs, "
+              + (f"with one seed ({esc(cfg['seeds'][0] if cfg['seeds'] else 0)})" if n == 1 else
+                 f"once for each of {n} seeds ({esc(', '.join(map(str, cfg['seeds'])))})")
+              + f", in PyTorch @paszke2019. Training took {duration(secs['mean'])}"
+              + (" per seed on average." if n > 1 else "."))
     overall = (f"On the {num(f.num('data.test'))} test images SimpleCNN reaches a test accuracy of *{pm(acc)}*"
                + (f" (mean ± standard deviation over {n} seeds; 95 % confidence interval {ci(acc)})" if n > 1
                   else " (one seed, so no interval)")
@@ -309,26 +312,34 @@ def _fashion_1e(f: Results, classes: list[str], figures: dict) -> dict:
                      if cm[i][j] > 0 and row_total else "none"])
     hard3 = [classes[i] for i in order[:3]]
     easy3 = [classes[i] for i in order[-3:]][::-1]
-    upper_hard = sum(1 for c in hard3 if c in UPPER_BODY)
+    upper_hard = sum(1 for c in hard3 if c in TORSO)
     cls_text = (f"The per-class accuracies (@tab-per-class, @fig-fashion-per-class) differ widely. The hardest class "
                 f"is {esc(classes[hard])} ({pct(per_class[hard])}), followed by {esc(hard3[1])} "
                 f"({pct(per_class[order[1]])}) and {esc(hard3[2])} ({pct(per_class[order[2]])}); the easiest are "
                 f"{esc(easy3[0])} ({pct(per_class[easy])}), {esc(easy3[1])} and {esc(easy3[2])}. ")
     if upper_hard >= 2:
-        cls_text += (f"{_cap(join_words([esc(c) for c in hard3 if c in UPPER_BODY]))} are upper-body garments: at "
-                     "28×28 pixels in grey scale they share the same silhouette (a torso with sleeves), and what "
+        cls_text += (f"{_cap(join_words([esc(c) for c in hard3 if c in TORSO]))} are "
+                     f"{'both' if upper_hard == 2 else 'all'} garments worn on the torso: at "
+                     "28×28 pixels in grey scale they share a similar silhouette, and what "
                      "separates them (collar, buttons, zip, fabric texture, sleeve length) is only a few pixels "
                      "wide or lost at this resolution. ")
     else:
-        cls_text += ("The hardest classes are not dominated by the upper-body garments in this run, so the "
+        cls_text += ("The hardest classes are not dominated by the torso-shaped garments in this run, so the "
                      "differences are not simply a matter of similar silhouettes. ")
-    easy_acc = min(per_class[i] for i in order[-3:])
-    if easy_acc >= 0.95:
-        cls_text += ("Classes with a distinctive outline (" + join_words([esc(c) for c in easy3]) +
-                     f") are recognised almost perfectly (at least {pct(easy_acc)}).")
+    near = [i for i in order[::-1] if per_class[i] >= NEAR_PERFECT]
+    if near:
+        names = join_words([esc(classes[i]) for i in near])
+        distinct = not any(classes[i] in TORSO for i in near)
+        if len(near) == 1:
+            cls_text += (f"{_cap(names)} is recognised almost perfectly ({pct(per_class[near[0]])})"
+                         + (", its outline unlike that of any other class." if distinct else "."))
+        else:
+            cls_text += (f"{_cap(names)} are recognised almost perfectly (at least "
+                         f"{pct(min(per_class[i] for i in near))})"
+                         + (", each with an outline unlike that of the other classes." if distinct else "."))
     else:
-        cls_text += (f"Even the easiest class reaches only {pct(per_class[easy])}, so the model as trained here "
-                     "is far from saturating any class.")
+        cls_text += (f"No class reaches {pct(NEAR_PERFECT, 0)}; even the easiest, {esc(classes[easy])}, stays at "
+                     f"{pct(per_class[easy])}.")
 
     share, n_err = within_group_share(cm, classes)
     top3 = [c for c in top if c.get("true") in classes and c.get("pred") in classes][:3]
@@ -338,8 +349,8 @@ def _fashion_1e(f: Results, classes: list[str], figures: dict) -> dict:
                 f"({num(n_err)} errors). ")
     if pairs:
         mistakes += f"The most frequent confusions are {join_words(pairs)}. "
-    mistakes += (f"Grouping the classes into visually similar groups, upper-body garments "
-                 f"({join_words([esc(c) for c in UPPER_BODY])}) and footwear "
+    mistakes += (f"Grouping the classes into visually similar groups, torso-shaped garments "
+                 f"({join_words([esc(c) for c in TORSO])}) and footwear "
                  f"({join_words([esc(c) for c in FOOTWEAR])}), "
                  f"{pct(share)} of all errors fall within a group. ")
     if share >= 0.75:
@@ -362,7 +373,8 @@ def _fashion_1e(f: Results, classes: list[str], figures: dict) -> dict:
 
     cf = curve_facts(_histories(s, "history"))
     curves = (f"@fig-fashion-curves shows the learning curves. After {cf['epochs']} epochs the training accuracy is "
-              f"{pct(cf['train_acc'][-1])} and the validation accuracy {pct(cf['val_acc'][-1])} (mean over seeds). ")
+              f"{pct(cf['train_acc'][-1])} and the validation accuracy {pct(cf['val_acc'][-1])}"
+              + (" (mean over seeds). " if n > 1 else ". "))
     if cf["best_epoch"] == cf["epochs"] and cf["last_gain"] > 0.002:
         curves += (f"The validation accuracy still rose by {points(cf['last_gain'])} in the last epoch and the "
                    "validation loss was lowest at the end, so the model has not converged yet and more epochs "
@@ -427,7 +439,7 @@ def _fashion_1f(f: Results, figures: dict) -> dict:
     fig = f.opt("explore_figures.comparison")
     if fig:
         figures["fashion_explore"] = fig
-        text += " @fig-fashion-explore plots the comparison."
+        text = text.rstrip() + " @fig-fashion-explore plots the comparison."
     caption = ("Architectures explored for Fashion-MNIST: parameters, epochs, data augmentation, mean training "
                f"time per seed, and test accuracy (mean ± std and 95 % interval over seeds).")
     return {"rows": rows, "text": text, "caption": caption,
@@ -723,10 +735,14 @@ def limitations(res: Results) -> str:
     items = [f"*Seeds.* Means and intervals rest on {_seeds_phrase(n_f)} (Fashion-MNIST) and {_seeds_phrase(n_i)} "
              "(IMDB); with so few seeds the 95 % intervals are wide and a difference that is not significant here "
              "may still be real."]
+    f_train, f_val, f_test = (int(res.num(f"fashion.data.{k}")) for k in ("train", "val", "test"))
+    if f_train + f_val < 60000 or f_test < 10000:
+        items.append(f"*Fashion-MNIST subset.* This preset trained on {num(f_train)} of the 60,000 training images "
+                     f"(plus {num(f_val)} for validation) and tested on {num(f_test)} of the 10,000 test images.")
     if train_size < IMDB_FULL_TRAIN or not res.opt("imdb.data.test_full"):
-        items.append(f"*Subsets.* IMDB was trained on {num(train_size)} of the 25,000 training reviews and tested on "
-                     f"{num(test_size)} reviews, so its accuracies are below what the full data would give and are "
-                     "not directly comparable with published numbers.")
+        items.append(f"*IMDB subset.* IMDB was trained on {num(train_size)} of the 25,000 training reviews and "
+                     f"tested on {num(test_size)} reviews; its accuracies would likely be higher with the full "
+                     "training set and are not directly comparable with published numbers.")
     if dim != 100:
         items.append(f"*Embeddings.* The assignment's 100-dimensional GloVe subset was replaced by the {dim}-"
                      "dimensional GloVe 6B vectors (a package that installs offline), which carry less "
