@@ -337,3 +337,18 @@ def test_quick_fixture_single_seed_wording(tmp_path):
     ctx = builder.build_context(run, _results(run))
     assert "(one seed, so no interval)" in ctx["fashion"]["e"]["overall"]
     assert "±" not in ctx["fashion"]["e"]["overall"]
+
+
+def test_study_shapes_are_accepted(fixture_dir, tmp_path):
+    """Variants of the contract the studies produce: float vs summary, gaps in the learning curve."""
+    def edit(res):
+        res["imdb"]["finetune"]["embedding_change"] = 0.25          # a float instead of a summary
+        lc = res["imdb"]["explore"]["learning_curve"]
+        lc["regimes"]["frozen"][0] = None                            # a size this regime did not run
+        del lc["tfidf_sizes"], lc["tfidf_all"]                        # only the per-size list
+        res["imdb"]["explore_best"]["test_accuracy"] = {"mean": 0.84}  # a summary instead of a float
+    run = _copy_run(fixture_dir, tmp_path / "run", edit)
+    ctx = builder.build_context(run, _results(run))
+    assert "moved by 0.250 on average" in ctx["imdb"]["d"]["text"]
+    assert "TF-IDF goes from" not in ctx["imdb"]["e"]["text"]  # one TF-IDF point only: no trend sentence
+    assert "not converged" not in ctx["imdb"]["b"]["text"]  # the verdict's own prefix is dropped

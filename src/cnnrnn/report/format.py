@@ -14,7 +14,7 @@ import re
 
 NBSP = "\u00a0"  # keeps "91.2 ± 0.3 %" on one line
 
-_MARKUP = re.compile(r"([\\*_#$@<>\[\]`~/=+\-\"'])")
+_MARKUP = re.compile(r"([\\*_#$@<>\[\]`~/=+\-\"'^])")
 
 
 def esc(text) -> str:
@@ -57,7 +57,8 @@ def num(n) -> str:
 
 
 def dec(x: float, digits: int = 3) -> str:
-    return f"{float(x):.{digits}f}"
+    """Fixed decimals with a typographic minus: -0.004 -> '−0.004'."""
+    return f"{float(x):.{digits}f}".replace("-", "−")
 
 
 def sci(x: float) -> str:

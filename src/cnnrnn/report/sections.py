@@ -10,6 +10,7 @@ Figures are registered in `figures` (key -> path stem); the template labels them
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from pathlib import Path
 
@@ -473,13 +474,18 @@ def _imdb_2a(m: Results) -> dict:
     tokens = m.opt("data.mean_tokens")
     balance = m.opt("data.label_balance") or {}
     text = (f"SimpleLSTM (@tab-lstm) embeds each token, runs an LSTM @hochreiter1997 over the sequence and "
-            f"uses its last hidden state as the thought vector of the review; dropout, a linear layer and a "
+            f"uses the {esc(m.opt('config.readout') or 'last hidden state')} as the thought vector of the review; "
+            "dropout, a linear layer and a "
             f"sigmoid turn it into the probability that the review is positive. The data are reviews from the "
             f"IMDB dataset @maas2011: {num(d['train_size'])} for training, {num(d['val_size'])} for validation and "
             f"{num(d['test_size'])} for testing"
             + (" (the full test set)" if m.opt("data.test_full") else ", a random subset of the 25,000 test reviews")
-            + f". The vocabulary holds the {num(d['vocab_size'])} most frequent training tokens (with padding and "
-            f"unknown-word entries)")
+            + f". The vocabulary has {num(d['vocab_size'])} entries: "
+            + (f"the most frequent training tokens (at most {num(m.opt('data.max_vocab'))})"
+               if m.opt("data.max_vocab") else
+               (f"every token seen at least {num(m.opt('data.min_freq'))} times in the training reviews"
+                if (m.opt("data.min_freq") or 1) > 1 else "every token of the training reviews"))
+            + ", plus padding and unknown-word entries")
     if tokens is not None:
         text += f"; a review has {tokens:.0f} tokens on average"
     if trunc is not None:
@@ -496,7 +502,14 @@ def _regime(m: Results, regime: str) -> dict:
     return {"acc": r.summary("test_accuracy"), "loss": r.summary("test_loss"), "secs": r.summary("train_seconds"),
             "params": r.num("params"), "trainable": r.num("trainable_params"),
             "curves": curve_facts(_histories(r, "history")), "conv": r.opt("convergence") or {},
-            "change": r.opt("embedding_change")}
+            "change": _mean_of(r.opt("embedding_change"))}
+
+
+def _mean_of(value) -> float | None:
+    """A number, or the mean of a summary (embedding_change is either); None when absent."""
+    if isinstance(value, dict):
+        value = value.get("mean")
+    return float(value) if isinstance(value, (int, float)) else None
 
 
 def _imdb_2b(m: Results, figures: dict) -> dict:
@@ -514,7 +527,9 @@ def _imdb_2b(m: Results, figures: dict) -> dict:
         text += "By the study's criterion" + (f" ({esc(crit)})" if crit else "") + " the model *converged*"
     else:
         text += "By the study's criterion" + (f" ({esc(crit)})" if crit else "") + " the model did *not converge*"
-    text += (f": {esc(str(verdict).strip().rstrip('.'))}." if verdict else ".")
+    if verdict:  # the study's verdict may repeat the conclusion ("not converged: ..."); keep only the reason
+        verdict = re.sub(r"^\s*(not )?converged\s*:\s*", "", str(verdict)).strip().rstrip(".")
+    text += (f": {esc(verdict)}." if verdict else ".")
     why = []
     if cf["gap"] > 0.05:
         why.append(f"the training accuracy is {points(cf['gap'])} above the validation accuracy, so the network "
@@ -559,7 +574,7 @@ def _imdb_2c(m: Results, figures: dict) -> dict:
         text += f"; missing are, e.g., {join_words(['“' + esc(w) + '”' for w in missing[:4]])}"
     text += "."
     if g.opt("oov_init"):
-        text += f" Words without a GloVe vector are initialised as {esc(g.opt('oov_init'))}."
+        text += f" Initialisation of words without a GloVe vector: {esc(str(g.opt('oov_init')).rstrip('.'))}."
     rows = [[w, ", ".join(f"{n[0]} ({float(n[1]):.2f})" for n in ns[:4])] for w, ns in neighbours.items()]
     text += " @tab-neighbours lists the nearest neighbours of a few words by cosine similarity"
     opp = opposite_neighbours(neighbours)
@@ -624,102 +639,162 @@ def _imdb_2d(m: Results, figures: dict) -> dict:
             "fig_caption": f"Training and validation curves of the three embedding regimes, {_seeds_phrase(n)}."}
 
 
+def _explore_size(m: Results, name: str, default: int) -> int:
+    """Training-set size of an explored IMDB model (settings.train_size; else the main size)."""
+    size = m.opt(f"explore.{name}.settings.train_size")
+    return int(size) if isinstance(size, (int, float)) else default
+
+
 def _imdb_2e(m: Results, figures: dict) -> dict:
     explore = m.opt("explore") or {}
     models = {k: v for k, v in explore.items() if k not in ("learning_curve", "tfidf") and isinstance(v, dict)}
     train_size = int(m.num("data.train_size"))
     test_full = bool(m.opt("data.test_full"))
     ft = m.summary("finetune.test_accuracy")
-    parts, rows = [], []
-    not_run = []
+    parts, rows, not_run = [], [], []
+    accs = {k: m.summary(f"explore.{k}.test_accuracy") for k in models}
+    sizes_of = {k: _explore_size(m, k, train_size) for k in models}
     for name in models:
         e = m.sub(f"explore.{name}")
-        a = e.summary("test_accuracy")
         t = e.opt("train_seconds")
-        rows.append([name, str(e.opt("description", "")), num(e.num("params")), _acc_cell(a), _ci_cell(a),
-                     duration(t["mean"]) if isinstance(t, dict) else "–"])
+        rows.append([name, str(e.opt("description", "")), num(sizes_of[name]), num(e.num("params")),
+                     _acc_cell(accs[name]), _ci_cell(accs[name]), duration(t["mean"]) if isinstance(t, dict) else "–"])
     tfidf = explore.get("tfidf")
+    t_acc = m.num("explore.tfidf.test_accuracy") if tfidf else None
+    t_size = int(m.opt("explore.tfidf.train_size", train_size)) if tfidf else None
     if tfidf:
-        rows.append(["tfidf", "TF-IDF + logistic regression (no neural network)", "–",
-                     pct(m.num("explore.tfidf.test_accuracy"), unit=False), "one fit", "–"])
+        rows.append(["tfidf", "TF-IDF + logistic regression (no neural network)", num(t_size), "–",
+                     pct(t_acc, unit=False), "one fit", "–"])
     if models:
-        accs = {k: m.summary(f"explore.{k}.test_accuracy") for k in models}
         best = max(models, key=lambda k: accs[k]["mean"])
-        parts.append(f"@tab-imdb-explore lists the variants of SimpleLSTM that were explored"
-                     f" on the same {num(train_size)} training reviews. The best is {code(best)} "
-                     f"({esc(models[best].get('description', ''))}) with {pm(accs[best])}; "
-                     + compare(accs[best], ft, code(best), "the fine-tuned SimpleLSTM of 2d") + ".")
+        sizes = sorted(set(sizes_of.values()))
+        on = (f"on {num(sizes[0])} training reviews each" if len(sizes) == 1 else
+              f"on {join_words([num(x) for x in sizes])} training reviews")
+        text = (f"@tab-imdb-explore lists the {len(models)} variants of SimpleLSTM explored {on}. The best is "
+                f"{code(best)} ({esc(models[best].get('description', ''))}) with {pm(accs[best])}. ")
+        ref_name = "base" if "base" in models and best != "base" else None
+        if ref_name and sizes_of[ref_name] == sizes_of[best]:
+            text += compare(accs[best], accs[ref_name], code(best), f"the reference variant {code(ref_name)}") + "."
+        elif best != "base" and sizes_of[best] == train_size:
+            text += compare(accs[best], ft, code(best), "the fine-tuned SimpleLSTM of 2d") + "."
+        elif best == "base":
+            text += "None of the changes to SimpleLSTM beats the unchanged reference variant."
+        else:
+            text = text.rstrip()
+        worst = min(models, key=lambda k: accs[k]["mean"])
+        if worst != best:
+            text += (f" The weakest is {code(worst)} ({esc(models[worst].get('description', ''))}, "
+                     f"{pm(accs[worst])}).")
+        parts.append(text)
     else:
         not_run.append("the model variants (bidirectional LSTM, GRU, pooling, sizes)")
     if tfidf:
-        t_acc = m.num("explore.tfidf.test_accuracy")
-        t_size = int(m.opt("explore.tfidf.train_size", train_size))
-        best_nn = max([ft] + ([m.summary(f"explore.{k}.test_accuracy") for k in models]), key=lambda s: s["mean"])
-        if best_nn["n"] > 1 and best_nn["ci95"][0] > t_acc:
-            verdict = (f"the best neural model ({pm(best_nn)}) beats it, with the TF-IDF accuracy below its "
-                       f"95 % interval")
-        elif best_nn["n"] > 1 and best_nn["ci95"][1] < t_acc:
-            verdict = (f"it beats every neural model of this run (best {pm(best_nn)}, whose 95 % interval lies "
-                       f"below it): with {num(train_size)} reviews, word counts carry the sentiment better than "
-                       f"an LSTM can learn it")
-        elif best_nn["n"] > 1:
-            verdict = (f"the best neural model ({pm(best_nn)}) is not clearly better or worse: the TF-IDF accuracy "
-                       "lies within its 95 % interval")
+        # compare TF-IDF with the neural models trained on the same number of reviews
+        same = [("the fine-tuned SimpleLSTM of 2d", ft)] if t_size == train_size else []
+        same += [(code(k), accs[k]) for k in models if sizes_of[k] == t_size]
+        sentence = (f"A TF-IDF bag-of-words baseline with logistic regression, trained on {num(t_size)} reviews, "
+                    f"reaches {pct(t_acc)}")
+        if same:
+            name, best_nn = max(same, key=lambda x: x[1]["mean"])
+            if best_nn["n"] > 1 and best_nn["ci95"][0] > t_acc:
+                sentence += (f"; the best neural model on the same data, {name} ({pm(best_nn)}), beats it, with "
+                             "the TF-IDF accuracy below its 95 % interval.")
+            elif best_nn["n"] > 1 and best_nn["ci95"][1] < t_acc:
+                sentence += (f" and beats every neural model trained on the same data (best: {name}, "
+                             f"{pm(best_nn)}, whose 95 % interval lies below it): with {num(t_size)} reviews, "
+                             "word counts capture the sentiment better than the LSTM learns it.")
+            elif best_nn["n"] > 1:
+                sentence += (f"; the best neural model on the same data, {name} ({pm(best_nn)}), is not clearly "
+                             "better or worse: the TF-IDF accuracy lies within its 95 % interval.")
+            else:
+                sentence += (f"; the best neural model on the same data, {name}, reaches {pm(best_nn)}, "
+                             f"{points(best_nn['mean'] - t_acc)} {'above' if best_nn['mean'] >= t_acc else 'below'}"
+                             ", but with one seed there is no interval, so this is not a firm result.")
         else:
-            verdict = (f"the best neural model reaches {pm(best_nn)}, {points(best_nn['mean'] - t_acc)} "
-                       f"{'above' if best_nn['mean'] >= t_acc else 'below'} it, but with one seed there is no "
-                       "interval, so this is not a firm result")
-        parts.append(f"A TF-IDF bag-of-words baseline with logistic regression, trained on {num(t_size)} reviews, "
-                     f"reaches {pct(t_acc)}; {verdict}.")
+            sentence += "; no neural model of this run was trained on the same number of reviews."
+        parts.append(sentence)
     else:
         not_run.append("the TF-IDF baseline")
     lc = explore.get("learning_curve")
     lc_caption = None
     if lc:
-        sizes = [int(x) for x in m.req("explore.learning_curve.sizes", list)]
-        regimes = m.req("explore.learning_curve.regimes", dict)
-        figures["imdb_learning_curve"] = m.req("explore.learning_curve.figures.curve", str)
-        at_max = {r: v[-1] for r, v in regimes.items() if isinstance(v, list) and len(v) == len(sizes)}
-        sent = (f"@fig-imdb-learning-curve shows test accuracy against the number of training reviews "
-                f"({join_words([num(s) for s in sizes])}).")
-        if at_max:
-            top = max(at_max, key=lambda r: at_max[r]["mean"])
-            low = min(at_max, key=lambda r: at_max[r]["mean"])
-            sent += (f" With {num(sizes[-1])} reviews, {REGIME_NAMES.get(top, code(top))} is best "
-                     f"({pm(at_max[top])}) and {REGIME_NAMES.get(low, code(low))} worst ({pm(at_max[low])}).")
-            first = {r: v[0] for r, v in regimes.items() if isinstance(v, list) and len(v) == len(sizes)}
-            gain = {r: at_max[r]["mean"] - first[r]["mean"] for r in at_max}
-            most = max(gain, key=gain.get)
-            sent += (f" Going from {num(sizes[0])} to {num(sizes[-1])} reviews helps "
-                     f"{REGIME_NAMES.get(most, code(most))} most ({points(gain[most])}): pretrained vectors matter "
-                     f"most when labelled data are scarce." if most == "scratch" else
-                     f" Going from {num(sizes[0])} to {num(sizes[-1])} reviews helps "
-                     f"{REGIME_NAMES.get(most, code(most))} most ({points(gain[most])}).")
-        tf = lc.get("tfidf")
-        if isinstance(tf, list) and len(tf) == len(sizes):
-            sent += f" TF-IDF goes from {pct(tf[0])} to {pct(tf[-1])} over the same sizes."
-        parts.append(sent)
+        parts.append(_learning_curve_text(m, figures))
         lc_caption = "Test accuracy against training-set size for the three embedding regimes and TF-IDF."
     else:
         not_run.append("the learning curve over training-set size")
     best_info = m.opt("explore_best") or {}
-    full = (int(best_info.get("train_size", train_size)) >= IMDB_FULL_TRAIN) and test_full
-    if full and best_info.get("test_accuracy") is not None:
-        diff = float(best_info["test_accuracy"]) - MAAS_ACCURACY
-        parts.append(f"With the full training and test sets, the best model ({esc(best_info.get('name', ''))}, "
-                     f"{pct(best_info['test_accuracy'])}) is {points(diff)} {'above' if diff >= 0 else 'below'} "
-                     f"the {pct(MAAS_ACCURACY)} of Maas et al. @maas2011.")
+    best_acc = best_info.get("test_accuracy")
+    if isinstance(best_acc, dict):
+        best_acc = best_acc.get("mean")
+    full = int(best_info.get("train_size") or train_size) >= IMDB_FULL_TRAIN and test_full
+    if full and isinstance(best_acc, (int, float)):
+        diff = float(best_acc) - MAAS_ACCURACY
+        parts.append(f"With the full training and test sets, the best model of this run "
+                     f"({_model_name(best_info.get('name', ''))}, {pct(best_acc)}) is {points(diff)} "
+                     f"{'above' if diff >= 0 else 'below'} the {pct(MAAS_ACCURACY)} of Maas et al. @maas2011.")
     else:
         parts.append(f"A comparison with the {pct(MAAS_ACCURACY)} of Maas et al. @maas2011 would not be like "
-                     "for like: they "
-                     f"trained on all 25,000 reviews and tested on all 25,000, while this run used "
-                     f"{num(train_size)} training reviews and {'the full' if test_full else 'a subset of the'} "
-                     f"test set.")
+                     f"for like: they trained on all 25,000 training reviews and tested on all 25,000 test "
+                     f"reviews, while this run trained on at most {num(train_size)} and tested on "
+                     f"{'all' if test_full else num(m.num('data.test_size'))} of them.")
     if not_run:
         parts.append(f"Not run in this preset: {join_words(not_run)}.")
-    caption = ("Explored models on IMDB: parameters, test accuracy (mean ± std and 95 % interval over seeds), "
-               "training time per seed; TF-IDF is a single deterministic fit.")
+    caption = ("Explored models on IMDB: training reviews, parameters, test accuracy (mean ± std and 95 % interval "
+               "over seeds), training time per seed; TF-IDF is a single deterministic fit.")
     return {"text": " ".join(parts), "rows": rows or None, "caption": caption, "lc_caption": lc_caption}
+
+
+def _model_name(name: str) -> str:
+    """explore_best names: 'finetune' -> 'fine-tuned GloVe', 'explore.bilstm' -> bilstm (monospace)."""
+    name = str(name)
+    if name in REGIME_NAMES:
+        return REGIME_NAMES[name]
+    return code(name.removeprefix("explore."))
+
+
+def _as_summary(value) -> dict | None:
+    if isinstance(value, dict) and "mean" in value:
+        return value
+    if isinstance(value, (int, float)):
+        return {"mean": float(value), "std": 0.0, "n": 1, "ci95": [float(value)] * 2, "per_seed": [float(value)]}
+    return None
+
+
+def _learning_curve_text(m: Results, figures: dict) -> str:
+    sizes = [int(x) for x in m.req("explore.learning_curve.sizes", list)]
+    regimes = m.req("explore.learning_curve.regimes", dict)
+    figures["imdb_learning_curve"] = m.req("explore.learning_curve.figures.curve", str)
+    text = (f"@fig-imdb-learning-curve shows test accuracy against the number of training reviews "
+            f"({join_words([num(x) for x in sizes])}).")
+    # per regime: the points that exist, as (size, summary)
+    points_of = {r: [(n, _as_summary(v)) for n, v in zip(sizes, vals) if _as_summary(v) is not None]
+                 for r, vals in regimes.items() if isinstance(vals, list)}
+    points_of = {r: p for r, p in points_of.items() if p}
+    if points_of:
+        largest = max(n for p in points_of.values() for n, _ in p)
+        at_max = {r: dict(p)[largest] for r, p in points_of.items() if largest in dict(p)}
+        if len(at_max) > 1:
+            top = max(at_max, key=lambda r: at_max[r]["mean"])
+            low = min(at_max, key=lambda r: at_max[r]["mean"])
+            text += (f" With {num(largest)} reviews, {_model_name(top)} is best ({pm(at_max[top])}) and "
+                     f"{_model_name(low)} worst ({pm(at_max[low])}).")
+        gain = {r: p[-1][1]["mean"] - p[0][1]["mean"] for r, p in points_of.items() if len(p) > 1}
+        if gain:
+            most = max(gain, key=gain.get)
+            p = points_of[most]
+            text += (f" More data helps {_model_name(most)} most: {pct(p[0][1]['mean'])} with {num(p[0][0])} "
+                     f"reviews, {pct(p[-1][1]['mean'])} with {num(p[-1][0])}.")
+            if most == "scratch":
+                text += " Pretrained vectors matter most when labelled data are scarce."
+    tf_sizes = m.opt("explore.learning_curve.tfidf_sizes")
+    tf_acc = m.opt("explore.learning_curve.tfidf_all")
+    if not (isinstance(tf_sizes, list) and isinstance(tf_acc, list) and len(tf_sizes) == len(tf_acc)):
+        tf_sizes, tf_acc = sizes, m.opt("explore.learning_curve.tfidf") or []
+    tf = [(int(n), float(a)) for n, a in zip(tf_sizes, tf_acc) if isinstance(a, (int, float))]
+    if len(tf) > 1:
+        text += (f" TF-IDF goes from {pct(tf[0][1])} with {num(tf[0][0])} reviews to {pct(tf[-1][1])} with "
+                 f"{num(tf[-1][0])}.")
+    return text
 
 
 # ----------------------------------------------------------------------------- limits
