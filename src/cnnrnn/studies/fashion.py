@@ -68,11 +68,15 @@ class FashionConfig:
 
 
 def preset_config(preset: str) -> FashionConfig:
+    """quick: every code path on subsets; default: the specified SimpleCNN runs plus one seed of each
+    explored model, the best one trained longest; full: more seeds and epochs (meant for a GPU)."""
     if preset == "quick":
-        return FashionConfig(epochs=2, seeds=1, train_limit=4000, test_limit=2000, val_size=1000,
+        return FashionConfig(epochs=2, seeds=1, train_limit=2000, test_limit=1000, val_size=500,
                              explore_epochs={m: 1 for m in EXPLORE_MODELS}, explore_seeds=1)
     if preset == "default":
-        return FashionConfig()
+        return FashionConfig(explore_seeds=1,
+                             explore_epochs={"cnn2_relu": 2, "cnn3_bn": 3, "cnn3_bn_dropout_aug": 8,
+                                             "resnet_small": 3})
     if preset == "full":
         return FashionConfig(seeds=5, explore_seeds=3,
                              explore_epochs={"cnn2_relu": 15, "cnn3_bn": 20, "cnn3_bn_dropout_aug": 30,
@@ -182,7 +186,8 @@ def confusion_matrix(pred: torch.Tensor, target: torch.Tensor, k: int = 10) -> n
     return torch.bincount(target * k + pred, minlength=k * k).reshape(k, k).numpy()
 
 
-def top_confusions(cm: np.ndarray, seeds: int, n: int = 10) -> list[dict]:
+def top_confusions(cm: np.ndarray, n: int = 10) -> list[dict]:
+    """Off-diagonal cells, most frequent first; rate = count / images of the true class (over all seeds)."""
     per_class = cm.sum(axis=1)
     pairs = [(int(cm[i, j]), i, j) for i in range(len(cm)) for j in range(len(cm)) if i != j and cm[i, j] > 0]
     pairs.sort(key=lambda t: (-t[0], t[1], t[2]))
@@ -306,9 +311,10 @@ def _train_seeds(ctx: RunContext, cfg: FashionConfig, name: str, seeds: list[int
                        desc=f"{name} s{seed}")
         log(f"{name}: seed {seed}: test accuracy {r['test_accuracy']:.4f} ({r['train_seconds']:.1f} s)")
         write_history_csv(ctx.path("history", f"fashion_{name}_seed{seed}.csv"), r["history"])
-        if i == 0:
+        if i == 0:  # weights of the first seed; later seeds' models are dropped to free memory
             save_weights(r["model"], ctx.path("weights", f"fashion_{name}.safetensors"))
-        r.pop("model") if i else None
+        else:
+            del r["model"]
         runs.append(r)
     return data, runs
 
@@ -354,7 +360,7 @@ def run_simple_cnn(ctx: RunContext, cfg: FashionConfig) -> dict:
             "per_class_accuracy_std": per_class.std(0, ddof=1) if len(seeds) > 1 else np.zeros(10),
             "confusion_matrix": cm,
             "confusion_seeds": len(seeds),
-            "top_confusions": top_confusions(cm, len(seeds)),
+            "top_confusions": top_confusions(cm),
             "history": histories,
             "misclassified": {"shown": len(shown), "total_errors": len(wrong)},
             "weights": "weights/fashion_simple_cnn.safetensors",
@@ -412,8 +418,8 @@ def experiments(cfg: FashionConfig) -> list[Experiment]:
                                                                else [])
     for name in names:
         exps.append(Experiment(f"fashion.explore.{name}", lambda ctx, n=name: run_explore(ctx, cfg, n),
-                               {**base, "epochs": cfg.explore_epochs.get(name, 5), "lr": cfg.explore_lr or MODELS[name].lr,
-                                "batch_size": cfg.explore_batch_size},
+                               {**base, "epochs": cfg.explore_epochs.get(name, 5),
+                                "lr": cfg.explore_lr or MODELS[name].lr, "batch_size": cfg.explore_batch_size},
                                f"task 1f: {MODELS[name].description}"))
     if names:
         exps.append(Experiment("fashion.explore_summary", run_explore_summary, {}, "best explored model",
