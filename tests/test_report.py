@@ -183,10 +183,12 @@ def test_data_values_are_escaped(fixture_dir, tmp_path):
     def edit(res):
         res["fashion"]["classes"][6] = "Shirt_*#x@y $z$ [w] <v>"
         res["imdb"]["glove"]["neighbours"] = {"good*": [["#bad", 0.9], ["@x", 0.8]]}
+        res["imdb"]["glove"]["coverage"]["missing_examples"] = ["??", "nan", "{x}", "okayish"]
     run = _copy_run(fixture_dir, tmp_path / "run", edit)
     text = _flat(pdf_text(build_report(run))[1])
     assert "Shirt_*#x@y $z$ [w] <v>" in text
     assert "#bad (0.90)" in text
+    assert "missing are, e.g., “okayish”." in text  # tokens that read as placeholders are left out
 
 
 # ----------------------------------------------------------------------------- failures
@@ -352,3 +354,13 @@ def test_study_shapes_are_accepted(fixture_dir, tmp_path):
     assert "moved by 0.250 on average" in ctx["imdb"]["d"]["text"]
     assert "TF-IDF goes from" not in ctx["imdb"]["e"]["text"]  # one TF-IDF point only: no trend sentence
     assert "not converged" not in ctx["imdb"]["b"]["text"]  # the verdict's own prefix is dropped
+
+
+def test_tfidf_alone_still_references_its_table(fixture_dir, tmp_path):
+    def edit(res):
+        explore = res["imdb"]["explore"]
+        for name in [k for k in explore if k not in ("tfidf", "learning_curve")]:
+            del explore[name]
+    run = _copy_run(fixture_dir, tmp_path / "run", edit)
+    text = builder.build_context(run, _results(run))["imdb"]["e"]["text"]
+    assert "@tab-imdb-explore" in text and "Not run in this preset: the model variants" in text

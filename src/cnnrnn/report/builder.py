@@ -30,13 +30,12 @@ from pathlib import Path
 
 from cnnrnn.errors import CnnrnnError
 from cnnrnn.report import sections
+from cnnrnn.report.format import PLACEHOLDER
 from cnnrnn.report.results import Results
 from cnnrnn.utils.io import atomic_path, atomic_write_json, read_json
 
 MAX_PAGES = 10
 TASKS = ("1a", "1b", "1c", "1d", "1e", "1f", "2a", "2b", "2c", "2d", "2e")
-# Text that must never reach a PDF: unfilled markers, Python/JS leftovers, raw markup braces.
-PLACEHOLDER = re.compile(r"TODO|TBD|XXX|FIXME|\?\?|\{|\}|\bnan\b|\bNaN\b|\bNone\b|\bnull\b|\bundefined\b|\binf\b")
 TEMPLATE_FILES = ("template.typ", "references.bib")
 
 

@@ -13,6 +13,9 @@ import math
 import re
 
 NBSP = "\u00a0"  # keeps "91.2 ± 0.3 %" on one line
+# Text that must never reach a PDF: unfilled markers, Python/JS leftovers, raw markup braces.
+# The builder refuses a PDF containing any of these; words from the data that match are not shown.
+PLACEHOLDER = re.compile(r"TODO|TBD|XXX|FIXME|\?\?|\{|\}|\bnan\b|\bNaN\b|\bNone\b|\bnull\b|\bundefined\b|\binf\b")
 
 _MARKUP = re.compile(r"([\\*_#$@<>\[\]`~/=+\-\"'^])")
 

@@ -14,7 +14,7 @@ import re
 import shlex
 from pathlib import Path
 
-from cnnrnn.report.format import ci, dec, duration, esc, join_words, num, pct, pm, points, sci, shape
+from cnnrnn.report.format import PLACEHOLDER, ci, dec, duration, esc, join_words, num, pct, pm, points, sci, shape
 from cnnrnn.report.results import Results
 from cnnrnn.utils.env import describe_hardware
 from cnnrnn.utils.stats import intervals_overlap, welch_t_test
@@ -559,7 +559,8 @@ def _imdb_2c(m: Results, figures: dict) -> dict:
     words, dim = int(g.num("words")), int(g.num("dim"))
     stats = g.req("stats", dict)
     cov_t, cov_k = g.num("coverage.types"), g.num("coverage.tokens")
-    missing = g.opt("coverage.missing_examples") or []
+    # examples of missing words, skipping tokens that would read as placeholders (e.g. "??", "nan")
+    missing = [w for w in g.opt("coverage.missing_examples") or [] if not PLACEHOLDER.search(str(w))]
     neighbours = g.req("neighbours", dict)
     figures["imdb_tsne"] = g.req("figures.tsne", str)
     source, form = g.opt("source"), g.opt("format")
@@ -678,7 +679,7 @@ def _imdb_2e(m: Results, figures: dict) -> dict:
         elif best != "base" and sizes_of[best] == train_size:
             text += compare(accs[best], ft, code(best), "the fine-tuned SimpleLSTM of 2d") + "."
         elif best == "base":
-            text += "None of the changes to SimpleLSTM beats the unchanged reference variant."
+            text += "No change to SimpleLSTM beats the unchanged reference variant."
         else:
             text = text.rstrip()
         worst = min(models, key=lambda k: accs[k]["mean"])
@@ -692,8 +693,9 @@ def _imdb_2e(m: Results, figures: dict) -> dict:
         # compare TF-IDF with the neural models trained on the same number of reviews
         same = [("the fine-tuned SimpleLSTM of 2d", ft)] if t_size == train_size else []
         same += [(code(k), accs[k]) for k in models if sizes_of[k] == t_size]
-        sentence = (f"A TF-IDF bag-of-words baseline with logistic regression, trained on {num(t_size)} reviews, "
-                    f"reaches {pct(t_acc)}")
+        sentence = (f"A TF-IDF bag-of-words baseline with logistic regression"
+                    + ("" if models else " (@tab-imdb-explore)")
+                    + f", trained on {num(t_size)} reviews, reaches {pct(t_acc)}")
         if same:
             name, best_nn = max(same, key=lambda x: x[1]["mean"])
             if best_nn["n"] > 1 and best_nn["ci95"][0] > t_acc:
