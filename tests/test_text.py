@@ -13,6 +13,7 @@ def test_tokenize_breaks_case_punctuation_and_clitics():
     assert tokenize("<BR/>a<br>b") == ["a", "b"]
     assert tokenize("10/10, café") == ["10", "/", "10", ",", "café"]
     assert tokenize("   ") == []
+    assert tokenize("good\x96really\x85 don\u00b4t") == ["good", "-", "really", ".", ".", ".", "do", "n't"]
 
 
 def test_vocab_specials_order_min_freq_and_max_size():

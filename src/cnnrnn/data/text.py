@@ -8,7 +8,9 @@
 The tokenizer (in the spirit of torchtext's deprecated `basic_english`, but with one
 compiled regex and no torchtext dependency):
 
-1. the HTML line breaks IMDB keeps in its texts (`<br />`, `<br/>`, `<br>`) become spaces;
+1. the HTML line breaks IMDB keeps in its texts (`<br />`, `<br/>`, `<br>`) become spaces, and the
+   Windows-1252 punctuation that some reviews carry as C1 control characters (U+0085, U+0091-U+0097)
+   or as an acute accent used as apostrophe becomes its ASCII form ("...", "'", '"', "-");
 2. everything is lowercased;
 3. tokens are runs of letters/digits (any script) or single punctuation characters;
 4. English clitics are split the way GloVe 6B's tokenizer (Stanford PTB-style) split them,
@@ -39,9 +41,13 @@ _BREAK_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _TOKEN_RE = re.compile(r"[^\W_]+(?=n't\b)|n't\b|'(?:s|re|ve|ll|d|m)\b|[^\W_]+|[^\w\s]|_")
 
 
+_CP1252 = str.maketrans({"\x85": "...", "\x91": "'", "\x92": "'", "\x93": '"', "\x94": '"', "\x95": "-",
+                         "\x96": "-", "\x97": "-", "\u00b4": "'"})
+
+
 def clean(text: str) -> str:
-    """Remove the `<br />` tags (as spaces) and lowercase."""
-    return _BREAK_RE.sub(" ", text).lower()
+    """Remove the `<br />` tags (as spaces), repair Windows-1252 punctuation, lowercase."""
+    return _BREAK_RE.sub(" ", text).translate(_CP1252).lower()
 
 
 def tokenize(text: str) -> list[str]:
