@@ -241,12 +241,32 @@ def test_dangling_reference_fails_the_build(fixture_dir, tmp_path, monkeypatch):
     assert not (run / "report.pdf").exists()
 
 
-@pytest.mark.parametrize("marker", ["TODO", "nan", "None", "??", "{"])
-def test_placeholder_text_fails_the_build(fixture_dir, tmp_path, monkeypatch, marker):
+def test_placeholder_text_fails_the_build(fixture_dir, tmp_path, monkeypatch):
     run = _copy_run(fixture_dir, tmp_path / "run")
-    with pytest.raises(CnnrnnError, match="placeholder text"):
-        _build_with(run, monkeypatch, lambda c: c["fashion"]["pipeline"].update(c=fmt.esc(f"value {marker} here")))
+    with pytest.raises(CnnrnnError, match="placeholder text 'TODO' in the PDF near: .*value TODO here"):
+        _build_with(run, monkeypatch, lambda c: c["fashion"]["pipeline"].update(c="value TODO here"))
     assert not (run / "report.pdf").exists()
+
+
+def _tiny_pdf(tmp_path: Path, body: str) -> Path:
+    import typst
+
+    src = tmp_path / "tiny.typ"
+    src.write_text(" ".join(TASKS) + "\n\n" + body + "\n", encoding="utf-8")
+    typst.compile(str(src), output=str(tmp_path / "tiny.pdf"))
+    return tmp_path / "tiny.pdf"
+
+
+@pytest.mark.parametrize("marker", ["TODO", "TBD", "XXX", "nan", "NaN", "None", "null", "inf", "??", "{", "}"])
+def test_guard_catches_each_marker(tmp_path, marker):
+    pdf = _tiny_pdf(tmp_path, "accuracy " + fmt.esc(marker) + " here")
+    with pytest.raises(CnnrnnError, match="placeholder text"):
+        check_pdf(pdf)
+
+
+@pytest.mark.parametrize("ok", ["nanoseconds", "Nonetheless", "information", "infinite"])
+def test_guard_allows_ordinary_words(tmp_path, ok):
+    assert check_pdf(_tiny_pdf(tmp_path, f"an ordinary word: {ok}")) == 1
 
 
 def test_page_limit_fails_the_build(fixture_dir, tmp_path, monkeypatch):
