@@ -384,3 +384,13 @@ def test_tfidf_alone_still_references_its_table(fixture_dir, tmp_path):
     run = _copy_run(fixture_dir, tmp_path / "run", edit)
     text = builder.build_context(run, _results(run))["imdb"]["e"]["text"]
     assert "@tab-imdb-explore" in text and "Not run in this preset: the model variants" in text
+
+
+def test_curve_facts_overfitting_needs_a_clear_rise():
+    def hist(val_losses):
+        return [[{"epoch": i + 1, "train_loss": 1.0 / (i + 1), "train_accuracy": 0.5 + 0.1 * i,
+                  "val_loss": v, "val_accuracy": 0.5 + 0.05 * i} for i, v in enumerate(val_losses)]]
+    assert not sections.curve_facts(hist([0.70, 0.6940, 0.6941]))["overfit"]  # flat: noise, not overfitting
+    facts = sections.curve_facts(hist([0.70, 0.50, 0.60]))
+    assert facts["overfit"] and facts["best_epoch"] == 2
+    assert facts["gap"] == pytest.approx(0.7 - 0.6)

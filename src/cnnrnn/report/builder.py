@@ -83,7 +83,8 @@ def compile_pdf(run_dir: Path, context: dict, output: Path) -> int:
         (root / "context.json").write_text(json.dumps(payload), encoding="utf-8")
         pdf = root / "report.pdf"
         try:
-            typst.compile(str(root / "template.typ"), output=str(pdf), root=str(root))
+            # only the fonts bundled with Typst: the same PDF on every machine
+            typst.compile(str(root / "template.typ"), output=str(pdf), root=str(root), ignore_system_fonts=True)
         except Exception as e:  # typst.TypstError: syntax, dangling reference, missing file, ...
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise CnnrnnError(f"report: Typst could not compile the report: {first}") from None

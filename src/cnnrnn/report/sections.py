@@ -10,6 +10,7 @@ Figures are registered in `figures` (key -> path stem); the template labels them
 from __future__ import annotations
 
 import json
+import math
 import re
 import shlex
 from pathlib import Path
@@ -23,12 +24,16 @@ from cnnrnn.utils.stats import intervals_overlap, welch_t_test
 TORSO = ("T-shirt/top", "Pullover", "Coat", "Shirt", "Dress")  # garments with a torso silhouette
 FOOTWEAR = ("Sandal", "Sneaker", "Ankle boot")
 REGIME_NAMES = {"scratch": "from scratch", "frozen": "frozen GloVe", "finetune": "fine-tuned GloVe"}
+REGIME_MODELS = {"scratch": "SimpleLSTM trained from scratch (2d)", "frozen": "SimpleLSTM with frozen GloVe (2d)",
+                 "finetune": "SimpleLSTM with fine-tuned GloVe (2d)"}
+REGIME_SUBJECTS = {"scratch": "training from scratch", "frozen": "frozen GloVe", "finetune": "fine-tuned GloVe"}
 # Pairs of opposite sentiment: if GloVe lists one as a nearest neighbour of the other, the report says so.
 OPPOSITES = {frozenset(p) for p in (("good", "bad"), ("great", "terrible"), ("best", "worst"), ("love", "hate"),
                                      ("excellent", "awful"), ("better", "worse"), ("great", "awful"),
                                      ("good", "terrible"), ("wonderful", "horrible"), ("positive", "negative"))}
 NEAR_PERFECT = 0.95  # per-class accuracy called "almost perfect"
 SPECIFIED_1E = (5, 100, 0.001)  # epochs, batch size, learning rate the assignment prescribes for 1e
+CHANCE_BCE = math.log(2)  # binary cross-entropy of always predicting 0.5
 MAAS_ACCURACY = 0.8889  # Maas et al. (2011), full 25,000-review training set, their best model
 IMDB_FULL_TRAIN = 25000
 
@@ -62,6 +67,8 @@ def curve_facts(histories: list[list[dict]]) -> dict:
     best = min(range(epochs), key=lambda e: val_loss[e])
     return {"epochs": epochs, "val_loss": val_loss, "val_acc": val_acc, "train_acc": tr_acc, "train_loss": tr_loss,
             "best_epoch": best + 1, "last_gain": val_acc[-1] - val_acc[-2] if epochs > 1 else 0.0,
+            # overfitting: the final validation loss is clearly (> 1 %) above its minimum
+            "overfit": best + 1 < epochs and val_loss[-1] > 1.01 * val_loss[best],
             "gap": tr_acc[-1] - val_acc[-1]}
 
 
@@ -380,9 +387,9 @@ def _fashion_1e(f: Results, classes: list[str], figures: dict) -> dict:
         curves += (f"The validation accuracy still rose by {points(cf['last_gain'])} in the last epoch and the "
                    "validation loss was lowest at the end, so the model has not converged yet and more epochs "
                    "would likely help.")
-    elif cf["best_epoch"] == cf["epochs"]:
-        curves += ("The validation loss was lowest in the last epoch but improves only slowly, so training is close "
-                   "to converged at this budget.")
+    elif not cf["overfit"]:
+        curves += ("The validation loss was at or near its lowest in the last epoch and improves only slowly, so "
+                   "training is close to converged at this budget.")
     else:
         curves += (f"The validation loss was lowest after epoch {cf['best_epoch']} and rose afterwards, a first sign "
                    "of overfitting; early stopping on the validation set would pick that epoch.")
@@ -531,12 +538,16 @@ def _imdb_2b(m: Results, figures: dict) -> dict:
         verdict = re.sub(r"^\s*(not )?converged\s*:\s*", "", str(verdict)).strip().rstrip(".")
     text += (f": {esc(verdict)}." if verdict else ".")
     why = []
+    if cf["train_loss"][-1] > 0.9 * CHANCE_BCE:
+        why.append(f"the training loss ({dec(cf['train_loss'][-1])}) is still close to {dec(CHANCE_BCE)} = ln 2, "
+                   "the loss of guessing 50 % for every review, so the model has hardly started to learn"
+                   + (": a flat loss here is a stall, not convergence to a solution" if converged else ""))
     if cf["gap"] > 0.05:
         why.append(f"the training accuracy is {points(cf['gap'])} above the validation accuracy, so the network "
                    f"fits the {num(m.num('data.train_size'))} training reviews much better than new ones; with "
                    f"{num(s['params'])} parameters, most of them in the embedding, it memorises rather than "
                    "generalises")
-    if cf["best_epoch"] < cf["epochs"]:
+    if cf["overfit"]:
         why.append(f"the validation loss was lowest after epoch {cf['best_epoch']} and rose afterwards (overfitting)")
     elif cf["last_gain"] > 0.005:
         why.append(f"the validation accuracy still rose by {points(cf['last_gain'])} in the last epoch, so more "
@@ -560,10 +571,13 @@ def _imdb_2c(m: Results, figures: dict) -> dict:
     stats = g.req("stats", dict)
     cov_t, cov_k = g.num("coverage.types"), g.num("coverage.tokens")
     # examples of missing words, skipping tokens that would read as placeholders (e.g. "??", "nan")
-    missing = [w for w in g.opt("coverage.missing_examples") or [] if not PLACEHOLDER.search(str(w))]
+    missing = [str(w) for w in g.opt("coverage.missing_examples") or []
+               if str(w).strip() and str(w).isprintable() and not PLACEHOLDER.search(str(w))]
     neighbours = g.req("neighbours", dict)
     figures["imdb_tsne"] = g.req("figures.tsne", str)
     source, form = g.opt("source"), g.opt("format")
+    if source:  # drop local file paths such as "(/home/me/.venv/...)": they say nothing about the data
+        source = re.sub(r"\s*\((/|[A-Za-z]:\\)[^)]*\)", "", str(source)).strip()
     text = ("The GloVe file @pennington2014" + (f" used here is {esc(source)}" if source else "")
             + (f"; its format is {esc(form)}" if form else "") + f". It holds {num(words)} words "
             f"(lower-cased tokens, including punctuation and numbers) with {dim}-dimensional vectors learned from "
@@ -691,7 +705,8 @@ def _imdb_2e(m: Results, figures: dict) -> dict:
         not_run.append("the model variants (bidirectional LSTM, GRU, pooling, sizes)")
     if tfidf:
         # compare TF-IDF with the neural models trained on the same number of reviews
-        same = [("the fine-tuned SimpleLSTM of 2d", ft)] if t_size == train_size else []
+        same = ([(REGIME_MODELS[r], m.summary(f"{r}.test_accuracy")) for r in REGIME_MODELS]
+                if t_size == train_size else [])
         same += [(code(k), accs[k]) for k in models if sizes_of[k] == t_size]
         sentence = (f"A TF-IDF bag-of-words baseline with logistic regression"
                     + ("" if models else " (@tab-imdb-explore)")
@@ -747,10 +762,10 @@ def _imdb_2e(m: Results, figures: dict) -> dict:
 
 
 def _model_name(name: str) -> str:
-    """explore_best names: 'finetune' -> 'fine-tuned GloVe', 'explore.bilstm' -> bilstm (monospace)."""
+    """As a sentence subject: 'finetune' -> 'fine-tuned GloVe', 'explore.bilstm' -> bilstm (monospace)."""
     name = str(name)
-    if name in REGIME_NAMES:
-        return REGIME_NAMES[name]
+    if name in REGIME_SUBJECTS:
+        return REGIME_SUBJECTS[name]
     return code(name.removeprefix("explore."))
 
 
