@@ -11,7 +11,7 @@ the default 4,000-review subset, in the same process, one after the other:
   naive     random batches of 32, every review post-padded to 200 tokens, the textbook
             `pack_padded_sequence` readout; evaluation in batches of 32 the same way.
   bucketed  length-bucketed batches (shuffled chunks of 50 batches sorted by length, each batch
-            trimmed to its longest review), still packed; evaluation length-sorted, batches of 512.
+            trimmed to its longest review), still packed; evaluation length-sorted, batches of 256.
   cnnrnn    bucketed batches and the "gather" readout (the RNN runs on the trimmed padded batch and
             the output at each review's true last token is gathered: the same numbers as packing,
             tests/test_imdb_model.py, but PyTorch's oneDNN LSTM kernel can run it).
@@ -62,7 +62,7 @@ def measure(name: str, data: study.Prepared, train: study.Split, test: study.Spl
     tr = train_one_epoch(model, batches, loss_fn, opt, predict=threshold_predict)
     train_s = time.perf_counter() - t0
     model.load_state_dict(init)  # evaluate the same weights in every pipeline
-    eval_batches = (study.sorted_batches(test, 512) if bucketed else
+    eval_batches = (study.sorted_batches(test, study.ImdbConfig.eval_batch_size) if bucketed else
                     ((((test.tokens[i:i + 32], test.lengths[i:i + 32]), test.labels[i:i + 32]))
                      for i in range(0, len(test), 32)))
     t1 = time.perf_counter()
@@ -124,7 +124,8 @@ and {n_eval} test reviews per pipeline (mean length {mean_len:.0f} tokens after 
 naive = random batches post-padded to 200 tokens with `pack_padded_sequence`; bucketed = length-bucketed,
 trimmed batches, still packed; cnnrnn = bucketed batches + last-token *gather* on the padded batch (exactly the
 packed result: largest output difference to naive here {agree:.1e}), which lets PyTorch use its oneDNN LSTM
-kernel on the CPU. Evaluation: naive in batches of 32, the others length-sorted in batches of 512.
+kernel on the CPU. Evaluation: naive in batches of 32, the others length-sorted in batches of
+{study.ImdbConfig.eval_batch_size}.
 """
     print(md)
     out = REPO / "bench" / "results"
