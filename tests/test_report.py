@@ -394,3 +394,16 @@ def test_curve_facts_overfitting_needs_a_clear_rise():
     facts = sections.curve_facts(hist([0.70, 0.50, 0.60]))
     assert facts["overfit"] and facts["best_epoch"] == 2
     assert facts["gap"] == pytest.approx(0.7 - 0.6)
+
+
+def test_figures_are_numbered_in_order_of_first_mention(report):
+    text = _flat(report[2])
+    body = text[:text.rindex("References")]
+    first = []
+    for match in re.finditer(r"(Figure|Table) (\d+)(?!:)", body):
+        key = (match.group(1), int(match.group(2)))
+        if key not in first:
+            first.append(key)
+    for kind in ("Figure", "Table"):
+        numbers = [n for k, n in first if k == kind]
+        assert numbers == sorted(numbers), (kind, numbers)

@@ -397,7 +397,8 @@ def _fashion_1e(f: Results, classes: list[str], figures: dict) -> dict:
         curves += f" Training accuracy exceeds validation accuracy by {points(cf['gap'])}."
     caps = {
         "fashion_curves": f"Learning curves of SimpleCNN (training and validation), {_seeds_phrase(n)}.",
-        "fashion_per_class": f"Per-class test accuracy of SimpleCNN, mean over {_seeds_phrase(n)}.",
+        "fashion_per_class": "Per-class test accuracy of SimpleCNN, "
+                             + (f"mean over {n} seeds." if n > 1 else "one seed."),
         "fashion_confusion": f"Confusion matrix of SimpleCNN on the test set (rows: true class, columns: "
                              f"predicted class), {_seeds_phrase(n_cm)}.",
         "fashion_misclassified": "Misclassified test images with true and predicted class.",
