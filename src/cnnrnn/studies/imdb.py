@@ -21,6 +21,14 @@ Regimes (2b, 2d): scratch (random embeddings, trained), frozen (GloVe, requires_
 finetune (GloVe initialisation, trained). Explorations (2e) all use the finetune regime as base and
 change one thing at a time; the learning curve varies the training-set size for all three regimes,
 and TF-IDF + logistic regression is trained on exactly the same splits as the bar to beat.
+
+Time on the 2-core CPU this was written on (AMD EPYC, torch 2.13, shared with other jobs, so
+these are upper bounds): one SimpleLSTM epoch over the 3,600 training reviews took 31-97 s with one
+torch thread at load 5-7, and ~17 s (1 thread) / ~13 s (2 threads) on the longest batches at load ~1.5;
+a 5,000-review test evaluation 26-31 s at load 5-7. The 2b-2d part of `default` (3 regimes x 3 seeds
+x 5 epochs) is therefore about 12-13 min on a quiet 2-core CPU, and the explorations add ~5 min;
+`quick` took 76 s at load 7. On a shared machine prefer OMP_NUM_THREADS=1: a second OpenMP thread
+that has to wait for a busy core made training several times *slower* here.
 """
 
 from __future__ import annotations
