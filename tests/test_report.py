@@ -407,3 +407,15 @@ def test_figures_are_numbered_in_order_of_first_mention(report):
     for kind in ("Figure", "Table"):
         numbers = [n for k, n in first if k == kind]
         assert numbers == sorted(numbers), (kind, numbers)
+
+
+def test_malformed_values_are_one_line_errors(fixture_dir, tmp_path):
+    def edit(res):
+        res["imdb"]["glove"]["neighbours"] = {"good": 5}  # not a list of [word, cosine]
+    run = _copy_run(fixture_dir, tmp_path / "run", edit)
+    with pytest.raises(CnnrnnError, match=r"results\.json: unexpected structure under 'imdb' \(TypeError") as e:
+        build_report(run)
+    assert "\n" not in str(e.value) and not (run / "report.pdf").exists()
+    run2 = _copy_run(fixture_dir, tmp_path / "run2", lambda r: r["imdb"]["glove"]["stats"].pop("std"))
+    with pytest.raises(CnnrnnError, match=r"missing imdb\.glove\.stats\.std$"):
+        build_report(run2)

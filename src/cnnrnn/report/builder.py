@@ -43,12 +43,18 @@ def build_context(run_dir: Path, results: dict) -> dict:
     """Everything the template shows, as strings/rows/markup; figures as paths under the compile root."""
     res = Results(results, source=run_dir / "results.json")
     figures: dict[str, str] = {}
-    ctx = {
-        "run": sections.run_info(res, run_dir),
-        "fashion": sections.fashion(res, figures),
-        "imdb": sections.imdb(res, figures),
-    }
-    ctx["limits"] = sections.limitations(res)
+    ctx = {}
+    parts = (("run", lambda: sections.run_info(res, run_dir)), ("fashion", lambda: sections.fashion(res, figures)),
+             ("imdb", lambda: sections.imdb(res, figures)), ("limits", lambda: sections.limitations(res)))
+    for part, make in parts:
+        try:
+            ctx[part] = make()
+        except CnnrnnError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, ZeroDivisionError) as e:
+            # a value of the wrong shape deep inside results.json: say where, in one line
+            raise CnnrnnError(f"{res.source}: unexpected structure under {part!r} ({type(e).__name__}: {e}); "
+                              "see docs/results.md") from None
     ctx["figures"] = figures
     return ctx
 

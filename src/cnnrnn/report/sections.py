@@ -350,7 +350,8 @@ def _fashion_1e(f: Results, classes: list[str], figures: dict) -> dict:
                      f"{pct(per_class[easy])}.")
 
     share, n_err = within_group_share(cm, classes)
-    top3 = [c for c in top if c.get("true") in classes and c.get("pred") in classes][:3]
+    top3 = [c for c in top if isinstance(c, dict) and c.get("true") in classes and c.get("pred") in classes
+            and isinstance(c.get("count"), (int, float)) and isinstance(c.get("rate"), (int, float))][:3]
     pairs = [f"{esc(c['true'])} taken for {esc(c['pred'])} ({num(c['count'])} times, {pct(c['rate'])} of the "
              f"{esc(c['true'])} images)" for c in top3]
     mistakes = (f"@fig-fashion-confusion shows the confusion matrix summed over {_seeds_phrase(n_cm)} "
@@ -432,7 +433,7 @@ def _fashion_1f(f: Results, figures: dict) -> dict:
     b = accs[best]
     text = (f"@tab-explore compares {len(names)} architectures, each trained for {_seeds_phrase(b['n'])}. The best is "
             f"{code(best)} ({esc(explore[best].get('description', ''))}) with {pm(b)} test accuracy and "
-            f"{num(explore[best]['params'])} parameters. ")
+            f"{num(f.num(f'explore.{best}.params'))} parameters. ")
     if best != "simple_cnn":
         text += _cap(compare(b, baseline, code(best), "SimpleCNN of 1e")) + ". "
     runner = next((k for k in ranked if k != best), None)
@@ -440,7 +441,7 @@ def _fashion_1f(f: Results, figures: dict) -> dict:
         text += _cap(compare(b, accs[runner], code(best), f"the runner-up {code(runner)}")) + ". "
         cheap = min(names, key=lambda k: explore[k]["params"])
         if cheap != best:
-            ratio = explore[best]["params"] / max(explore[cheap]["params"], 1)
+            ratio = f.num(f"explore.{best}.params") / max(f.num(f"explore.{cheap}.params"), 1)
             t_best = f.summary(f"explore.{best}.train_seconds")["mean"]
             t_cheap = f.summary(f"explore.{cheap}.train_seconds")["mean"]
             text += (f"The gain costs {ratio:.1f} times the parameters of the smallest model ({code(cheap)}) and "
@@ -569,7 +570,7 @@ def _imdb_2b(m: Results, figures: dict) -> dict:
 def _imdb_2c(m: Results, figures: dict) -> dict:
     g = m.sub("glove")
     words, dim = int(g.num("words")), int(g.num("dim"))
-    stats = g.req("stats", dict)
+    stats = {k: g.num(f"stats.{k}") for k in ("mean", "std", "min", "max")}
     cov_t, cov_k = g.num("coverage.types"), g.num("coverage.tokens")
     # examples of missing words, skipping tokens that would read as placeholders (e.g. "??", "nan")
     missing = [str(w) for w in g.opt("coverage.missing_examples") or []
@@ -674,7 +675,8 @@ def _imdb_2e(m: Results, figures: dict) -> dict:
         e = m.sub(f"explore.{name}")
         t = e.opt("train_seconds")
         rows.append([name, str(e.opt("description", "")), num(sizes_of[name]), num(e.num("params")),
-                     _acc_cell(accs[name]), _ci_cell(accs[name]), duration(t["mean"]) if isinstance(t, dict) else "–"])
+                     _acc_cell(accs[name]), _ci_cell(accs[name]),
+                     duration(t["mean"]) if isinstance(t, dict) else "–"])
     tfidf = explore.get("tfidf")
     t_acc = m.num("explore.tfidf.test_accuracy") if tfidf else None
     t_size = int(m.opt("explore.tfidf.train_size", train_size)) if tfidf else None
