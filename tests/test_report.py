@@ -39,6 +39,8 @@ def _copy_run(src: Path, dest: Path, edit=None) -> Path:
     """A copy of a fixture run dir with results.json changed by `edit(results)`."""
     dest.mkdir(parents=True)
     (dest / "figures").symlink_to(src / "figures")
+    if (src / "config.json").is_file():
+        (dest / "config.json").write_bytes((src / "config.json").read_bytes())
     results = _results(src)
     if edit:
         edit(results)
@@ -419,3 +421,12 @@ def test_malformed_values_are_one_line_errors(fixture_dir, tmp_path):
     run2 = _copy_run(fixture_dir, tmp_path / "run2", lambda r: r["imdb"]["glove"]["stats"].pop("std"))
     with pytest.raises(CnnrnnError, match=r"missing imdb\.glove\.stats\.std$"):
         build_report(run2)
+
+
+def test_dirty_commit_is_shown(fixture_dir, tmp_path):
+    def edit(res):
+        res["run"]["environment"]["git_commit"] = "0123456789abcdef0123456789abcdef01234567-dirty"
+    run = _copy_run(fixture_dir, tmp_path / "run", edit)
+    text = _flat(pdf_text(build_report(run))[1])
+    assert "git commit 0123456789ab-dirty" in text
+    assert "cnnrnn run --out runs/fixture --preset default" in text  # the command from config.json

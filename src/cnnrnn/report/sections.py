@@ -136,7 +136,7 @@ def run_info(res: Results, run_dir: Path) -> dict:
     items = [
         f"*Hardware.* {esc(describe_hardware(env))}; training device: {esc(device)}.",
         f"*Software.* {', '.join(versions) if versions else 'versions not recorded'}.",
-        f"*Code.* cnnrnn {esc(env.get('cnnrnn', ''))}" + (f", git commit #raw(\"{esc(commit[:12])}\")"
+        f"*Code.* cnnrnn {esc(env.get('cnnrnn', ''))}" + (f", git commit #raw({json_str(_short_commit(commit))})"
                                                           if commit else ", git commit not recorded") + ".",
         f"*Preset and command.* `{preset}`: #raw({json_str(command)}) (the report alone: "
         f"#raw({json_str('cnnrnn report ' + shlex.quote(_shown_dir(run_dir)))})).",
@@ -152,6 +152,12 @@ def run_info(res: Results, run_dir: Path) -> dict:
     return {"preset": preset, "date": str(env.get("timestamp_utc", ""))[:10] or "date not recorded",
             "hardware": esc(describe_hardware(env)), "items": items, "complete": bool(complete),
             "gpu": bool(env.get("gpu")), "seconds": duration(res.num("run.seconds"))}
+
+
+def _short_commit(commit: str) -> str:
+    """'0123456789abcdef...-dirty' -> '0123456789ab-dirty' (uncommitted changes stay visible)."""
+    commit = str(commit)
+    return commit[:12] + ("-dirty" if commit.endswith("-dirty") else "")
 
 
 def _shown_dir(run_dir: Path) -> str:
