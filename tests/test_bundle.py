@@ -123,3 +123,10 @@ def test_cli_bundle(tmp_path, run_dir, capsys, monkeypatch):
     assert main(["bundle", str(run_dir), "--login", "j doe"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("cnnrnn: error: --login 'j doe': not a plain identifier") and "\n" not in err
+
+
+def test_report_that_is_not_a_pdf_is_refused(tmp_path, run_dir):
+    (run_dir / "report.pdf").write_text("not a pdf")
+    with pytest.raises(CnnrnnError, match=r"report\.pdf: not a PDF file"):
+        make_bundle(run_dir, "jdoe", dest_dir=tmp_path / "out", source_root=_fake_checkout(tmp_path / "c"))
+    assert not (tmp_path / "out").exists()

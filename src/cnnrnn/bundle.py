@@ -123,6 +123,9 @@ def make_bundle(run_dir, login: str, dest_dir=None, source_root=None) -> Path:
     report = run_dir / "report.pdf"
     if not report.is_file():
         raise CnnrnnError(f"{report}: report not found; build it with `cnnrnn report {run_dir}` (or `cnnrnn run`)")
+    with open(report, "rb") as fh:
+        if fh.read(5) != b"%PDF-":
+            raise CnnrnnError(f"{report}: not a PDF file; rebuild it with `cnnrnn report {run_dir}`")
     root = Path(source_root) if source_root is not None else find_source_root()
     files = code_files(root)
     for required in ("pyproject.toml", "README.md"):
