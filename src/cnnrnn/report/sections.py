@@ -857,6 +857,7 @@ def limitations(res: Results) -> str:
     if preset == "quick":
         items.append("*Preset.* This is the `quick` preset: fewer seeds and smaller data, meant for checking that "
                      "everything runs, not for conclusions.")
-    items.append("*Budget.* Every model was trained for a fixed, small number of epochs without tuning on the "
-                 "test set; better hyperparameters would give higher accuracies.")
+    items.append("*Budget.* Every model was trained for a fixed, small number of epochs and no hyperparameter was "
+                 "tuned (and none on the test set); longer training or tuned settings may well give higher "
+                 "accuracies, so the rankings above hold for this budget only.")
     return items
