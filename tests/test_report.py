@@ -135,7 +135,7 @@ def test_sentences_follow_the_fixture_numbers(report, fixture_dir):
     ft, fr = res["imdb"]["finetune"]["test_accuracy"], res["imdb"]["frozen"]["test_accuracy"]
     from cnnrnn.utils.stats import intervals_overlap
     expected = "cannot call the difference significant" if intervals_overlap(ft, fr) else "so the difference is significant"
-    sentence = text[text.index("Fine-tuning beats frozen GloVe"):][:300]
+    sentence = text[text.index("Fine-tuning beats frozen GloVe by"):][:300]
     assert expected in sentence
     # the run used a subset: the 88.9 % comparison is declared not like for like
     assert "A comparison with the 88.9 % of Maas et al." in text
@@ -430,3 +430,22 @@ def test_dirty_commit_is_shown(fixture_dir, tmp_path):
     text = _flat(pdf_text(build_report(run))[1])
     assert "git commit 0123456789ab-dirty" in text
     assert "cnnrnn run --out runs/fixture --preset default" in text  # the command from config.json
+
+
+def test_full_data_compares_with_maas(fixture_dir, tmp_path):
+    def edit(res):
+        res["imdb"]["data"].update(train_size=22500, test_full=True)
+        res["imdb"]["explore_best"].update(name="explore.bilstm", test_accuracy=0.874, train_size=25000)
+    run = _copy_run(fixture_dir, tmp_path / "run", edit)
+    text = _flat(builder.build_context(run, _results(run))["imdb"]["e"]["text"])
+    assert "With the full training and test sets, the best model of this run" in text
+    assert "87.4 %) is 1.5 points below the 88.9 % of Maas et al." in text
+
+
+def test_frozen_winning_changes_the_explanation(fixture_dir, tmp_path):
+    def edit(res):
+        res["imdb"]["frozen"]["test_accuracy"] = summarize([0.90, 0.91, 0.92])
+    run = _copy_run(fixture_dir, tmp_path / "run", edit)
+    text = _flat(builder.build_context(run, _results(run))["imdb"]["d"]["text"])
+    assert "Frozen GloVe beats fine-tuning by" in text
+    assert "Here fine-tuning did not beat frozen embeddings" in text

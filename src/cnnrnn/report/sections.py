@@ -633,7 +633,7 @@ def _imdb_2d(m: Results, figures: dict) -> dict:
     fr, ft, sc = regs["frozen"]["acc"], regs["finetune"]["acc"], regs["scratch"]["acc"]
     n = ft["n"]
     text = (f"@tab-regimes and @fig-imdb-curves compare the three ways of using embeddings, each over "
-            f"{_seeds_phrase(n)}. {_cap(compare(ft, fr, 'fine-tuning', 'frozen GloVe embeddings'))}. "
+            f"{_seeds_phrase(n)}. {_cap(compare(ft, fr, 'fine-tuning', 'frozen GloVe'))}. "
             f"{_cap(compare(ft, sc, 'fine-tuned GloVe', 'training from scratch'))}. "
             f"{_cap(compare(fr, sc, 'frozen GloVe', 'training from scratch'))}. ")
     frozen_params = regs["frozen"]["trainable"]
