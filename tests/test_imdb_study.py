@@ -72,6 +72,8 @@ def test_convergence_verdict():
     assert not still["converged"] and "still fell" in still["verdict"]
     flat = study.convergence([hist([0.7, 0.40, 0.39], [0.5, 0.45, 0.46])])
     assert flat["converged"] and flat["overfitting"] and flat["numbers"]["best_val_loss_epoch"] == 2
+    stuck = study.convergence([hist([0.687, 0.681, 0.693], [0.68, 0.69, 0.69])])
+    assert not stuck["converged"] and not stuck["learning"] and stuck["verdict"].startswith("not learning")
 
 
 def test_cli_end_to_end_quick(tmp_path, capsys):

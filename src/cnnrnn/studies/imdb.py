@@ -306,14 +306,18 @@ def train_run(cfg: ImdbConfig, data: Prepared, regime: str, seed: int, device: t
 def convergence(histories: list[list[dict]], rel_tol: float = 0.05, val_tol: float = 0.01) -> dict:
     """Verdict on the mean curves over seeds, with the numbers behind it.
 
-    Converged: the training loss fell by less than `rel_tol` (relative) in the last epoch AND the
-    validation loss did not improve by more than `val_tol` in the last epoch. Overfitting: the
-    validation loss rose over the last epoch while the training loss fell.
+    Not learning: the final training loss is within 5% of chance level (ln 2 = 0.693, the BCE of
+    always predicting 0.5), so a flat curve is not mistaken for convergence. Converged: the training
+    loss fell by less than `rel_tol` (relative) in the last epoch AND the validation loss did not
+    improve by more than `val_tol` in the last epoch. Overfitting: the validation loss rose over
+    the last epoch while the training loss fell.
     """
     train = np.mean([[r["train_loss"] for r in h] for h in histories], axis=0)
     val = np.mean([[r["val_loss"] for r in h] for h in histories], axis=0)
     val_acc = np.mean([[r["val_accuracy"] for r in h] for h in histories], axis=0)
-    criterion = (f"converged if the mean training loss fell by less than {rel_tol:.0%} (relative) over the last "
+    chance = math.log(2)
+    criterion = (f"not learning if the final mean training loss is within 5% of chance level (ln 2 = 0.693); "
+                 f"converged if the mean training loss fell by less than {rel_tol:.0%} (relative) over the last "
                  f"epoch and the mean validation loss did not improve by more than {val_tol} over the last epoch; "
                  f"overfitting if the validation loss rose over the last epoch while the training loss fell")
     if len(train) < 2:
@@ -321,22 +325,27 @@ def convergence(histories: list[list[dict]], rel_tol: float = 0.05, val_tol: flo
                 "verdict": "one epoch only: no verdict possible"}
     rel_drop = float((train[-2] - train[-1]) / train[-2])
     val_improve = float(val[-2] - val[-1])
-    converged = rel_drop < rel_tol and val_improve <= val_tol
-    overfitting = val_improve < 0 and rel_drop > 0
+    learning = bool(train[-1] < 0.95 * chance)
+    converged = learning and rel_drop < rel_tol and val_improve <= val_tol
+    overfitting = learning and val_improve < 0 and rel_drop > 0
     best = int(np.argmin(val)) + 1
     numbers = {"train_loss": train.tolist(), "val_loss": val.tolist(), "val_accuracy": val_acc.tolist(),
                "train_loss_rel_drop_last_epoch": rel_drop, "val_loss_improvement_last_epoch": val_improve,
-               "best_val_loss_epoch": best, "epochs": len(train)}
-    if converged:
-        verdict = f"converged: training loss fell only {rel_drop:.1%} in the last epoch"
+               "best_val_loss_epoch": best, "epochs": len(train), "chance_loss": chance}
+    change = f"fell {rel_drop:.1%}" if rel_drop >= 0 else f"rose {-rel_drop:.1%}"
+    if not learning:
+        verdict = (f"not learning: final training loss {train[-1]:.3f} is within 5% of chance level (0.693); "
+                   f"it {change} in the last epoch")
+    elif converged:
+        verdict = f"converged: training loss {change} in the last epoch"
+    elif rel_drop >= rel_tol:
+        verdict = f"not converged: training loss still {change} in the last epoch"
     else:
-        verdict = (f"not converged: training loss still fell {rel_drop:.1%} in the last epoch"
-                   if rel_drop >= rel_tol else
-                   f"not converged: validation loss still improved by {val_improve:.3f} in the last epoch")
+        verdict = f"not converged: validation loss still improved by {val_improve:.3f} in the last epoch"
     if overfitting:
         verdict += f"; overfitting: validation loss rose by {-val_improve:.3f} (best at epoch {best})"
-    return {"converged": converged, "overfitting": overfitting, "criterion": criterion, "numbers": numbers,
-            "verdict": verdict}
+    return {"converged": converged, "learning": learning, "overfitting": overfitting, "criterion": criterion,
+            "numbers": numbers, "verdict": verdict}
 
 
 def _save_weights(ctx: RunContext, name: str, model: nn.Module) -> str:
