@@ -63,6 +63,8 @@ def test_same_seed_same_numbers_and_embedding_regimes(tmp_path):
     assert torch.equal(frozen["model"].embedding.weight, init)
     finetune = study.train_run(cfg, data, "finetune", 0, torch.device("cpu"))
     assert finetune["embedding_change"] > 0 and finetune["trainable_params"] == finetune["params"]
+    clipped = study.train_run(replace(cfg, grad_clip=1e-6), data, "finetune", 0, torch.device("cpu"))
+    assert clipped["embedding_change"] < finetune["embedding_change"]  # tiny steps: clipping is applied
 
 
 def test_convergence_verdict():
@@ -106,6 +108,7 @@ def test_cli_end_to_end_quick(tmp_path, capsys):
     (["--train-size", "abc"], "number of reviews"),
     (["--embeddings", "glove"], "invalid choice"),
     (["--epochs", "0"], "must be at least 1"),
+    (["--grad-clip", "-1"], "must be greater than 0"),
 ])
 def test_cli_bad_options(argv, message, capsys):
     with pytest.raises(SystemExit) as e:

@@ -48,7 +48,7 @@ from cnnrnn.data import glove as glove_mod
 from cnnrnn.data.imdb import load_split, stratified_sample, train_val_split
 from cnnrnn.data.text import Vocab, encode, tokenize
 from cnnrnn.errors import CnnrnnError
-from cnnrnn.experiment import (Experiment, RunContext, add_run_args, make_context, positive_int,
+from cnnrnn.experiment import (Experiment, RunContext, add_run_args, make_context, positive_float, positive_int,
                                run_experiments, write_history_csv)
 from cnnrnn.models.rnn import DEFAULTS, SentimentRNN, count_params
 from cnnrnn.train import evaluate, fit, threshold_predict
@@ -99,6 +99,7 @@ class ImdbConfig:
     batch_size: int = 32
     eval_batch_size: int = 256  # on a CPU, 128-256 measured faster than 512 (cache); GPUs do not mind
     lr: float = 1e-3
+    grad_clip: float | None = None  # max gradient norm; None = no clipping, as in the assignment
     epochs: int = 5
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
     regimes: tuple[str, ...] = REGIMES
@@ -289,7 +290,7 @@ def train_run(cfg: ImdbConfig, data: Prepared, regime: str, seed: int, device: t
     t0 = time.perf_counter()
     history = fit(model, lambda epoch: bucketed_batches(data.train, cfg.batch_size, gen),
                   lambda: sorted_batches(data.val, cfg.eval_batch_size), loss_fn, optimizer,
-                  epochs=epochs or cfg.epochs, predict=threshold_predict,
+                  epochs=epochs or cfg.epochs, predict=threshold_predict, grad_clip=cfg.grad_clip,
                   on_epoch=lambda r: log(f"  {desc} epoch {r['epoch']}: train loss {r['train_loss']:.4f} "
                                          f"acc {r['train_accuracy']:.3f} | val loss {r['val_loss']:.4f} "
                                          f"acc {r['val_accuracy']:.3f} ({r['seconds']:.1f} s)"))
@@ -388,7 +389,7 @@ def _data_experiment(cfg: ImdbConfig):
         data = prepare(cfg, ctx.data_root, ctx.device)
         config = {k: getattr(cfg, k) for k in ("embedding_dim", "hidden_dim", "num_layers", "lstm_dropout_prob",
                                                  "dropout_prob", "batch_size", "max_seq_len", "lr", "epochs",
-                                                 "seeds", "model", "eval_batch_size")}
+                                                 "seeds", "model", "eval_batch_size", "grad_clip")}
         config.update(optimizer="Adam", loss="BCELoss on sigmoid output", readout="last layer's hidden state "
                       "at the true last token", batching="length-bucketed (chunks of 50 batches)")
         return {"imdb": {"data": data.info, "config": config}}
@@ -650,6 +651,9 @@ def register_cli(subparsers) -> None:
                    help="minimum count of a word in the training part to enter the vocabulary (default: 1)")
     p.add_argument("--max-vocab", type=positive_int, default=None,
                    help="largest vocabulary incl. <pad> and <unk> (default: no limit)")
+    p.add_argument("--grad-clip", type=positive_float, default=None, metavar="NORM",
+                   help="clip the gradient norm to NORM; can steady LSTM runs that stall at chance "
+                        "(default: off, as in the assignment)")
     p.add_argument("--no-explore", action="store_true", help="skip task 2e (variants, learning curve, TF-IDF)")
     p.set_defaults(func=_cli)
 
@@ -661,7 +665,8 @@ def config_from_args(args: argparse.Namespace) -> ImdbConfig:
         changes["regimes"] = (args.embeddings,)
     for opt, key in (("train_size", "train_size"), ("test_size", "test_size"), ("epochs", "epochs"),
                      ("embedding_dim", "embedding_dim"), ("hidden_dim", "hidden_dim"), ("num_layers", "num_layers"),
-                     ("max_seq_len", "max_seq_len"), ("min_freq", "min_freq"), ("max_vocab", "max_vocab")):
+                     ("max_seq_len", "max_seq_len"), ("min_freq", "min_freq"), ("max_vocab", "max_vocab"),
+                     ("grad_clip", "grad_clip")):
         if getattr(args, opt) is not None:
             changes[key] = getattr(args, opt)
     if args.max_vocab is not None and args.max_vocab < 3:
