@@ -2,6 +2,9 @@
 #   make run    every experiment, then runs/main/report.pdf   (PRESET=quick|default|full, DEVICE=auto|cpu|cuda|mps)
 #   make test   the test suite (real-data tests use $CNNRNN_DATA or ../shared/data when present)
 PRESET ?= default
+# the project machines keep the datasets in ../shared/data; elsewhere $CNNRNN_DATA or the download cache is used
+CNNRNN_DATA ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data),)
+export CNNRNN_DATA
 DEVICE ?= auto
 OUT ?= runs/main
 

@@ -15,11 +15,60 @@ import dataclasses
 import shlex
 
 from cnnrnn.experiment import add_run_args, make_context, run_experiments
+from cnnrnn.utils.io import atomic_write_text
 from cnnrnn.utils.progress import log
 
 
 def _config_dict(cfg) -> dict:
     return dataclasses.asdict(cfg) if dataclasses.is_dataclass(cfg) else dict(vars(cfg))
+
+
+def _acc(summary: dict) -> str:
+    if not isinstance(summary, dict):
+        return f"{100 * summary:.1f}"
+    if summary.get("n", len(summary.get("per_seed", []))) > 1:
+        return f"{100 * summary['mean']:.1f} +- {100 * summary['std']:.1f}"
+    return f"{100 * summary['mean']:.1f}"
+
+
+def results_markdown(results: dict) -> str:
+    """The headline numbers of a run as Markdown tables (written to DIR/summary.md; used in the README)."""
+    run = results.get("run", {})
+    env = run.get("environment", {})
+    lines = [f"Preset `{run.get('preset')}`, {run.get('seconds', 0) / 60:.1f} min of experiments on "
+             f"{env.get('gpu') or env.get('cpu')} ({env.get('torch_threads')} torch threads), "
+             f"torch {env.get('packages', {}).get('torch')}, commit {env.get('git_commit')}.", ""]
+    f = results.get("fashion", {})
+    if f:
+        lines += ["| Fashion-MNIST model | params | epochs | seeds | train time / seed | test accuracy (%) |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: |"]
+        rows = [("simple_cnn (spec)", f["simple_cnn"], f["simple_cnn"]["config"]["epochs"])]
+        rows += [(name, e, e.get("epochs")) for name, e in f.get("explore", {}).items()]
+        for name, e, epochs in rows:
+            ts = e.get("train_seconds", {})
+            lines.append(f"| {name} | {e.get('params', 0):,} | {epochs} | {e['test_accuracy'].get('n', 1)} | "
+                         f"{ts.get('mean', 0):.0f} s | {_acc(e['test_accuracy'])} |")
+        lines.append("")
+    i = results.get("imdb", {})
+    if i:
+        d = i.get("data", {})
+        lines += [f"IMDB: {d.get('train_size'):,} training / {d.get('val_size'):,} validation reviews, "
+                  f"{'all' if d.get('test_full') else 'a stratified sample of'} {d.get('test_size'):,} test reviews.", "",
+                  "| IMDB model | training reviews | seeds | test accuracy (%) |", "| --- | ---: | ---: | ---: |"]
+        for regime in ("scratch", "frozen", "finetune"):
+            if regime in i:
+                acc = i[regime]["test_accuracy"]
+                lines.append(f"| SimpleLSTM, {regime} embeddings | {d.get('train_size'):,} | {acc.get('n', 1)} | "
+                             f"{_acc(acc)} |")
+        for name, e in i.get("explore", {}).items():
+            if isinstance(e, dict) and "test_accuracy" in e and name != "learning_curve":
+                size = e.get("train_size") or e.get("settings", {}).get("train_size", "")
+                n = e["test_accuracy"].get("n", 1) if isinstance(e["test_accuracy"], dict) else 1
+                size = f"{size:,}" if isinstance(size, int) else size
+                lines.append(f"| {name}: {e.get('description', 'TF-IDF + logistic regression')} | {size} | {n} | "
+                             f"{_acc(e['test_accuracy'])} |")
+        lines.append("")
+    return "\n".join(lines)
 
 
 def run_all(args: argparse.Namespace) -> int:
@@ -39,6 +88,7 @@ def run_all(args: argparse.Namespace) -> int:
     experiments = fashion.experiments(fashion_cfg) + imdb.experiments(imdb_cfg)
     log(f"cnnrnn run: {len(experiments)} experiments, preset {args.preset}, device {ctx.device}, out {ctx.out}")
     run_experiments(experiments, ctx, config=config, force=args.force)
+    atomic_write_text(ctx.out / "summary.md", results_markdown(ctx.results))
     pdf = build_report(ctx.out)
     log(f"cnnrnn run: report written to {pdf}")
     return 0

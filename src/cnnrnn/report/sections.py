@@ -382,7 +382,7 @@ def _fashion_1e(f: Results, classes: list[str], figures: dict) -> dict:
     if mis.get("shown"):
         mistakes += (f" @fig-fashion-misclassified shows {num(mis['shown'])} misclassified test images"
                      + (f" (of {num(mis['total_errors'])} errors of the first seed)" if mis.get("total_errors") else "")
-                     + " with their true and predicted labels; many are ambiguous even to the eye.")
+                     + " with their true and predicted labels and the model's confidence in its prediction.")
     else:
         mistakes += " @fig-fashion-misclassified shows misclassified test images with their true and predicted labels."
 
