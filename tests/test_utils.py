@@ -80,3 +80,22 @@ def test_runner_starts_fresh_results_for_another_preset(tmp_path):
     ctx = RunContext(out=tmp_path, device=resolve_device("cpu"), data_root=tmp_path, preset="default")
     res = run_experiments([Experiment(name="b", run=lambda c: {"b": 2})], ctx, config={})
     assert "a" not in res and res["b"] == 2 and res["run"]["preset"] == "default"
+
+
+def test_threads_option_sets_torch_threads(tmp_path):
+    import argparse
+
+    import torch
+
+    from cnnrnn.experiment import add_run_args, make_context
+
+    p = argparse.ArgumentParser()
+    add_run_args(p, default_out=str(tmp_path / "run"))
+    before = torch.get_num_threads()
+    try:
+        make_context(p.parse_args(["--threads", "1", "--device", "cpu"]))
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+    with pytest.raises(SystemExit):
+        p.parse_args(["--threads", "0"])

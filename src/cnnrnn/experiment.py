@@ -142,12 +142,17 @@ def add_run_args(p: argparse.ArgumentParser, default_out: str) -> None:
                    help="quick: every path on small subsets (~minutes on a CPU); default: the assignment's "
                         "settings plus explorations; full: larger, meant for a GPU (default: default)")
     p.add_argument("--force", action="store_true", help="re-run experiments that finished earlier (default: resume)")
+    p.add_argument("--threads", type=positive_int, default=None,
+                   help="CPU threads for torch (default: torch's choice, usually one per core); 1 is often "
+                        "faster on a machine shared with other jobs")
 
 
 def make_context(args: argparse.Namespace) -> RunContext:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise CnnrnnError(f"--out {out}: exists and is not a directory")
+    if getattr(args, "threads", None):
+        torch.set_num_threads(args.threads)
     return RunContext(out=out, device=resolve_device(args.device), data_root=data_root(args.data),
                       preset=args.preset)
 

@@ -22,14 +22,10 @@ finetune (GloVe initialisation, trained). Explorations (2e) all use the finetune
 change one thing at a time; the learning curve varies the training-set size for all three regimes,
 and TF-IDF + logistic regression is trained on exactly the same splits as the bar to beat.
 
-Time on the 2-core CPU this was written on (AMD EPYC, torch 2.13, shared with other jobs): with one
-torch thread at load ~2, training ran at 164 reviews/s (~22 s per 3,600-review epoch) and evaluation at
-630 reviews/s (~8 s for the 5,000 test reviews) (bench/results/imdb.md); at load 5-7 epochs took
-31-97 s. The 2b-2d part of `default` (3 regimes x 3 seeds x 5 epochs) is therefore ~17 min with one
-thread and roughly 12-13 min with two on a quiet machine (estimated, not measured end to end), and
-the explorations took ~11.5 min at mixed load with one thread; `quick` took 76 s at load 7.
-On a shared machine prefer OMP_NUM_THREADS=1: a second OpenMP thread
-that has to wait for a busy core made training several times *slower* here.
+Time: the default preset's measured times are in the README and in each run's results.json
+(run.experiments.<name>.seconds); training and evaluation speeds in BENCHMARKS.md.
+On a shared machine prefer OMP_NUM_THREADS=1: a second OpenMP thread that has to wait for a
+busy core made training several times *slower* here.
 """
 
 from __future__ import annotations
