@@ -12,8 +12,15 @@ the same process, one after the other:
             `DataLoader(batch_size=100, shuffle=True)`, and the literal `SimpleCNN.forward`.
             (torchvision itself cannot be installed beside this torch build.)
   cnnrnn    uint8 tensors resident on the device, batches cut by index from a per-epoch
-            permutation and scaled on the fly, `SimpleCNN(fast=True)` (pool before sigmoid,
-            the same function; tests/test_fashion_models.py), the shared `cnnrnn.train` loop.
+            permutation and scaled on the fly, `SimpleCNN(fast=True)`, the shared `cnnrnn.train`
+            loop. The fast path computes the same function with fewer passes over the
+            (100, 32, 28, 28) conv output: conv as unfold + matmul laid out so each 2x2 pooling
+            window's 4 positions are contiguous slices, max over them without argmax indices,
+            bias and sigmoid on the pooled values only (sigmoid is increasing, so pooling first
+            is exact), a backward that recomputes the max and routes gradients to the first
+            maximum as max_pool2d does, and the fc weight permuted to the channels-last
+            activation (see src/cnnrnn/models/cnn.py; outputs and gradients are checked against
+            the literal forward in tests/test_fashion_models.py).
 
 Prints a markdown section and writes it to bench/results/fashion.md, raw numbers to
 bench/results/fashion.json.

@@ -26,21 +26,53 @@ def test_output_is_log_probabilities():
     assert torch.allclose(out.exp().sum(1), torch.ones(8), atol=1e-5)
 
 
-def test_fast_forward_computes_the_same_function_and_gradients():
+def _fast_test_input(kind: str, batch: int) -> torch.Tensor:
+    if kind == "random":
+        return torch.randn(batch, 1, 28, 28) * 3  # wider than [0, 1] to exercise saturation too
+    # ties inside pooling windows: constant regions (black background, saturated white), including
+    # regions that start/end mid-window and a checkerboard (ties between non-adjacent positions)
+    x = torch.rand(batch, 1, 28, 28)
+    x[:, :, :9] = 0.0
+    x[:, :, 19:] = 1.0
+    x[:, :, :, :5] = 0.0
+    x[:, :, 9:19, 23:] = ((torch.arange(10)[:, None] + torch.arange(5)[None, :]) % 2).float()
+    return x
+
+
+@pytest.mark.parametrize("batch", [1, 100])
+@pytest.mark.parametrize("kind", ["random", "ties"])
+def test_fast_forward_computes_the_same_function_and_gradients(kind, batch):
     torch.manual_seed(1)
     ref = SimpleCNN()
     fast = SimpleCNN(fast=True)
     fast.load_state_dict(ref.state_dict())
-    x = torch.randn(16, 1, 28, 28) * 3  # wider than [0, 1] to exercise saturation too
-    y = torch.randint(0, 10, (16,))
+    x = _fast_test_input(kind, batch)
+    y = torch.randint(0, 10, (batch,))
     outs = []
     for m in (ref, fast):
         out = m(x)
         nn.NLLLoss()(out, y).backward()
         outs.append(out)
     assert torch.allclose(outs[0], outs[1], atol=1e-5)
-    for (n, p), q in zip(ref.named_parameters(), fast.parameters()):
-        assert torch.allclose(p.grad, q.grad, atol=1e-6, rtol=1e-4), n
+    params = list(fast.named_parameters())
+    assert [n for n, _ in ref.named_parameters()] == [n for n, _ in params]
+    for (n, p), (_, q) in zip(ref.named_parameters(), params):
+        assert q.grad is not None and torch.allclose(p.grad, q.grad, atol=1e-6, rtol=1e-4), n
+
+
+def test_fast_forward_input_gradient_matches():
+    # training never needs it, but the custom autograd Function must be correct when x requires grad
+    torch.manual_seed(2)
+    ref = SimpleCNN()
+    fast = SimpleCNN(fast=True)
+    fast.load_state_dict(ref.state_dict())
+    x = _fast_test_input("ties", 5)
+    grads = []
+    for m in (ref, fast):
+        xi = x.clone().requires_grad_()
+        m(xi)[:, 3].sum().backward()
+        grads.append(xi.grad)
+    assert torch.allclose(grads[0], grads[1], atol=1e-6, rtol=1e-4)
 
 
 def test_simple_cnn_overfits_one_batch():
