@@ -145,7 +145,7 @@ def main(argv=None) -> int:
         "| --- | ---: | ---: |",
         f"| tutorial (per-sample Dataset + DataLoader, literal forward) | {tut['train_seconds']:.1f} | "
         f"{tut['test_accuracy']:.4f} |",
-        f"| cnnrnn (resident uint8 tensors, index batches, pool-before-sigmoid) | {ours['train_seconds']:.1f} | "
+        f"| cnnrnn (resident uint8 tensors, index batches, fused conv + pool + sigmoid) | {ours['train_seconds']:.1f} | "
         f"{ours['test_accuracy']:.4f} |",
         "",
         f"Speed-up: **{ratio:.2f}x** (training time ratio). Timings on a shared machine are noisy.",
