@@ -19,7 +19,10 @@ def quick_run(tmp_path_factory):
     if root is None:
         pytest.skip("real datasets not present (set CNNRNN_DATA or place them in ../shared/data)")
     out = tmp_path_factory.mktemp("quick") / "run"
-    assert main(["run", "--out", str(out), "--preset", "quick", "--data", str(root), "--device", "cpu"]) == 0
+    # --jobs 2: the two studies as two processes; the resume test below then runs the ordinary
+    # single-process pass over the same directory
+    assert main(["run", "--out", str(out), "--preset", "quick", "--data", str(root), "--device", "cpu",
+                 "--jobs", "2"]) == 0
     return out, root
 
 
