@@ -86,7 +86,8 @@ def _run_studies_side_by_side(args: argparse.Namespace) -> None:
     common += (["--data", str(args.data)] if args.data else []) + (["--force"] if args.force else [])
     log(f"cnnrnn run: fashion and imdb side by side, {threads} thread(s) each")
     procs = {study: subprocess.Popen([sys.executable, "-m", "cnnrnn", study, *common]) for study in ("fashion", "imdb")}
-    failed = [f"cnnrnn {study} (exit status {p.wait()})" for study, p in procs.items() if p.wait() != 0]
+    status = {study: p.wait() for study, p in procs.items()}
+    failed = [f"cnnrnn {study} (exit status {rc})" for study, rc in status.items() if rc != 0]
     if failed:
         raise CnnrnnError(f"--jobs {args.jobs}: {' and '.join(failed)} failed; see the messages above "
                           f"(finished experiments are kept: run the same command again to resume)")

@@ -21,6 +21,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from cnnrnn.data.text import decode_utf8
 from cnnrnn.errors import CnnrnnError
 from cnnrnn.utils.io import atomic_path
 
@@ -86,10 +87,7 @@ def read_glove_text(path: str | os.PathLike) -> Glove:
     with f:
         for lineno, raw in enumerate(f, 1):
             where = f"{path}:{lineno}"
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as e:
-                raise CnnrnnError(f"{where}: invalid UTF-8 ({e.reason})") from None
+            line = decode_utf8(raw, where)
             parts = line.rstrip("\r\n").split(" ")
             if parts == [""]:
                 continue

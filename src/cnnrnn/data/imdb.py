@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from cnnrnn.data.download import download
+from cnnrnn.data.text import decode_utf8
 from cnnrnn.errors import CnnrnnError
 from cnnrnn.utils.io import atomic_path
 from cnnrnn.utils.progress import log
@@ -90,10 +91,7 @@ def read_jsonl(path: Path) -> Reviews:
         with opener(path, "rb") as f:
             for lineno, raw in enumerate(f, 1):
                 where = f"{path}:{lineno}"
-                try:
-                    line = raw.decode("utf-8")
-                except UnicodeDecodeError as e:
-                    raise CnnrnnError(f"{where}: invalid UTF-8 ({e.reason} at byte {e.start})") from None
+                line = decode_utf8(raw, where)
                 if not line.strip():
                     continue
                 try:
@@ -136,10 +134,7 @@ def read_folder(root: Path, split: str) -> Reviews:
                 continue  # e.g. .feat files or editor backups
             entries.append((int(m.group(1)), int(m.group(2)), p))
         for i, rating, p in sorted(entries):
-            try:
-                text = p.read_bytes().decode("utf-8")
-            except UnicodeDecodeError as e:
-                raise CnnrnnError(f"{p}: invalid UTF-8 ({e.reason} at byte {e.start})") from None
+            text = decode_utf8(p.read_bytes(), str(p))
             if not text.strip():
                 raise CnnrnnError(f"{p}: empty or whitespace-only review")
             ids.append(i), ratings.append(rating), labels.append(label), texts.append(text)

@@ -33,6 +33,8 @@ from typing import Iterable, Sequence
 
 import torch
 
+from cnnrnn.errors import CnnrnnError
+
 PAD, UNK = "<pad>", "<unk>"
 PAD_ID, UNK_ID = 0, 1
 
@@ -104,3 +106,11 @@ def encode(token_lists: Sequence[Sequence[str]], vocab: Vocab, max_seq_len: int)
     for i, row in enumerate(ids):  # once per dataset, not per batch
         tokens[i, : len(row)] = torch.tensor(row, dtype=torch.long)
     return tokens, lengths
+
+
+def decode_utf8(data: bytes, where: str) -> str:
+    """Decode `data` as UTF-8; invalid bytes are a CnnrnnError naming `where` (a file or file:line)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise CnnrnnError(f"{where}: invalid UTF-8 ({e.reason} at byte {e.start})") from None

@@ -330,6 +330,8 @@ def run_simple_cnn(ctx: RunContext, cfg: FashionConfig) -> dict:
     targets = runs[0]["targets"]
     cms = [confusion_matrix(p, targets) for p in preds]
     per_class = np.array([np.diag(cm) / np.maximum(cm.sum(1), 1) for cm in cms])
+    per_class_mean = per_class.mean(0)
+    per_class_std = per_class.std(0, ddof=1) if len(seeds) > 1 else np.zeros(len(CLASSES))
     cm = np.sum(cms, axis=0)
     histories = {str(s): r["history"] for s, r in zip(seeds, runs)}
 
@@ -342,8 +344,7 @@ def run_simple_cnn(ctx: RunContext, cfg: FashionConfig) -> dict:
         "learning_curves": "figures/" + _fig_learning_curves(histories, figdir, "fashion_learning_curves",
                                                              "SimpleCNN"),
         "confusion_matrix": "figures/" + _fig_confusion(cm, figdir, "fashion_confusion"),
-        "per_class": "figures/" + _fig_per_class(per_class.mean(0), per_class.std(0, ddof=1) if len(seeds) > 1
-                                                 else np.zeros(10), figdir, "fashion_per_class"),
+        "per_class": "figures/" + _fig_per_class(per_class_mean, per_class_std, figdir, "fashion_per_class"),
         "misclassified": "figures/" + _fig_misclassified(
             tx[shown.to(tx.device)].cpu(), targets[shown].tolist(), preds[0][shown].tolist(),
             probs[shown, preds[0][shown]].tolist(), figdir, "fashion_misclassified"),
@@ -359,8 +360,8 @@ def run_simple_cnn(ctx: RunContext, cfg: FashionConfig) -> dict:
             "test_accuracy": summarize([r["test_accuracy"] for r in runs]),
             "test_loss": summarize([r["test_loss"] for r in runs]),
             "train_seconds": summarize([r["train_seconds"] for r in runs]),
-            "per_class_accuracy": per_class.mean(0),
-            "per_class_accuracy_std": per_class.std(0, ddof=1) if len(seeds) > 1 else np.zeros(10),
+            "per_class_accuracy": per_class_mean,
+            "per_class_accuracy_std": per_class_std,
             "confusion_matrix": cm,
             "confusion_seeds": len(seeds),
             "top_confusions": top_confusions(cm),

@@ -48,7 +48,7 @@ def welch_t_test(a: Sequence[float], b: Sequence[float]) -> dict:
     if se2 == 0:
         return {"t": float("inf") if ma != mb else 0.0, "dof": float(na + nb - 2), "p": 0.0 if ma != mb else 1.0}
     t = (ma - mb) / math.sqrt(se2)
-    dof = se2**2 / ((va / na) ** 2 / max(na - 1, 1) + (vb / nb) ** 2 / max(nb - 1, 1)) if se2 > 0 else na + nb - 2
+    dof = se2**2 / ((va / na) ** 2 / max(na - 1, 1) + (vb / nb) ** 2 / max(nb - 1, 1))
     try:
         from scipy import stats  # scikit-learn depends on scipy, so this is normally present
 
