@@ -21,8 +21,11 @@ BENCHES = ["bench_fashion.py", "bench_imdb.py"]
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="tiny smoke run; does not rewrite BENCHMARKS.md (default: off)")
+    ap.add_argument("--assemble", action="store_true",
+                    help="only rebuild BENCHMARKS.md from bench/results/*.md, e.g. after running one benchmark "
+                         "by itself (default: run them all first)")
     args = ap.parse_args()
-    for bench in BENCHES:
+    for bench in [] if args.assemble else BENCHES:
         cmd = [sys.executable, str(HERE / bench)] + (["--quick"] if args.quick else [])
         print("$", " ".join(cmd), flush=True)
         subprocess.run(cmd, check=True, cwd=REPO)

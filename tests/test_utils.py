@@ -99,3 +99,29 @@ def test_threads_option_sets_torch_threads(tmp_path):
         torch.set_num_threads(before)
     with pytest.raises(SystemExit):
         p.parse_args(["--threads", "0"])
+
+
+def _allocator_in_subprocess(env_value):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CNNRNN_ALLOCATOR_TUNING": env_value}
+    code = ("import json; from cnnrnn.utils.perf import tune_cpu_allocator; from cnnrnn.utils.env import "
+            "environment_info; a = tune_cpu_allocator(); print(json.dumps([a, environment_info()['allocator']]))")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+def test_allocator_tuning_is_recorded_and_can_be_switched_off():
+    import sys
+
+    tuned, recorded = _allocator_in_subprocess("1")
+    assert tuned == recorded
+    if sys.platform.startswith("linux"):
+        assert tuned["allocator"] in ("glibc", "default (mallopt unavailable)")
+        if tuned["allocator"] == "glibc":
+            assert tuned["mmap_threshold"] == 32 * 2**20
+    off, _ = _allocator_in_subprocess("0")
+    assert off == {"allocator": "default (CNNRNN_ALLOCATOR_TUNING=0)"}

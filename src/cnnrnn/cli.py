@@ -19,6 +19,7 @@ import sys
 
 from cnnrnn import __version__
 from cnnrnn.errors import CnnrnnError
+from cnnrnn.utils.perf import tune_cpu_allocator
 
 # Each module defines register_cli(subparsers), adding its command(s) with `func` set.
 COMMAND_MODULES = [
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    tune_cpu_allocator()  # before any large tensor: see utils/perf.py
     args.argv = list(argv) if argv is not None else sys.argv[1:]  # recorded in config.json
     try:
         return int(args.func(args) or 0)

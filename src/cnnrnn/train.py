@@ -35,8 +35,10 @@ def _forward(model: nn.Module, inputs) -> torch.Tensor:
 
 
 def train_one_epoch(model: nn.Module, batches: Iterable[Batch], loss_fn: Callable, optimizer: torch.optim.Optimizer,
-                    *, predict: Callable = argmax_predict, grad_clip: float | None = None) -> dict:
-    """One pass over `batches`: forward, loss, backward, optimizer step per batch.
+                    *, predict: Callable = argmax_predict, grad_clip: float | None = None,
+                    step_scheduler=None) -> dict:
+    """One pass over `batches`: forward, loss, backward, optimizer step per batch
+    (and `step_scheduler.step()` after each optimizer step, for per-step learning-rate schedules).
 
     Returns {"loss", "accuracy", "samples"} averaged over samples (the loss is the per-batch
     mean weighted by batch size, so a short last batch counts correctly).
@@ -52,6 +54,8 @@ def train_one_epoch(model: nn.Module, batches: Iterable[Batch], loss_fn: Callabl
         if grad_clip is not None:
             nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
         optimizer.step()
+        if step_scheduler is not None:
+            step_scheduler.step()
         bs = targets.shape[0]
         batch_loss = loss.detach() * bs
         batch_correct = (predict(output.detach()) == targets).sum()
@@ -97,23 +101,30 @@ def evaluate(model: nn.Module, batches: Iterable[Batch], loss_fn: Callable, *, p
 
 def fit(model: nn.Module, train_batches: Callable[[int], Iterable[Batch]], val_batches: Callable[[], Iterable[Batch]] | None,
         loss_fn: Callable, optimizer: torch.optim.Optimizer, *, epochs: int, predict: Callable = argmax_predict,
-        scheduler=None, grad_clip: float | None = None, on_epoch: Callable[[dict], None] | None = None) -> list[dict]:
+        scheduler=None, scheduler_interval: str = "epoch", grad_clip: float | None = None,
+        eval_loss_fn: Callable | None = None, on_epoch: Callable[[dict], None] | None = None) -> list[dict]:
     """Train for `epochs`; return one history row per epoch.
 
     Row: {epoch, train_loss, train_accuracy, val_loss, val_accuracy, seconds, lr}. The validation
     numbers come from a separate evaluation pass after the epoch (in eval mode), so train and
-    validation curves are comparable. `scheduler.step()` is called once per epoch if given.
+    validation curves are comparable. `scheduler.step()` is called once per epoch, or after every
+    optimizer step with scheduler_interval="step". `eval_loss_fn` (default: `loss_fn`) is the loss
+    reported for validation, e.g. plain NLL when training uses label smoothing.
     """
+    if scheduler_interval not in ("epoch", "step"):
+        raise ValueError(f"scheduler_interval must be 'epoch' or 'step', not {scheduler_interval!r}")
+    per_step = scheduler if scheduler_interval == "step" else None
     history = []
     for epoch in range(1, epochs + 1):
         t0 = time.perf_counter()
         lr = optimizer.param_groups[0]["lr"]
-        tr = train_one_epoch(model, train_batches(epoch), loss_fn, optimizer, predict=predict, grad_clip=grad_clip)
+        tr = train_one_epoch(model, train_batches(epoch), loss_fn, optimizer, predict=predict, grad_clip=grad_clip,
+                             step_scheduler=per_step)
         row = {"epoch": epoch, "train_loss": tr["loss"], "train_accuracy": tr["accuracy"]}
         if val_batches is not None:
-            va = evaluate(model, val_batches(), loss_fn, predict=predict)
+            va = evaluate(model, val_batches(), eval_loss_fn or loss_fn, predict=predict)
             row.update(val_loss=va["loss"], val_accuracy=va["accuracy"])
-        if scheduler is not None:
+        if scheduler is not None and per_step is None:
             scheduler.step()
         row["seconds"] = time.perf_counter() - t0
         row["lr"] = lr

@@ -10,20 +10,20 @@ Why SimpleCNN has a second forward path: on a CPU the step time of this model is
 by arithmetic but by memory-bound passes over the (B, 32, 28, 28) activation: the sigmoid, the
 max-pool that records argmax indices, and their backward passes. `forward_fast` computes the same
 function with less of that traffic (`_ConvMaxPoolSigmoid`, a custom autograd Function):
-  * max-pool before sigmoid: sigmoid is strictly increasing, so max(sigmoid(a)) = sigmoid(max(a)),
-    and the sigmoid (and its backward) runs on the pooled (B, 14, 14, 32) only: 4x fewer elements;
-  * the 3x3 conv is unfold + one matmul whose rows are ordered so that the 4 positions of each 2x2
-    pooling window are the leading dimension, (4, B*196, 32): the pool is then 3 `torch.maximum`s of
-    contiguous slices, with no argmax indices written; the bias is added after the max (it is the
-    same for the 4 positions, so max(a + b) = max(a) + b) on 4x fewer elements;
-  * backward recomputes the window max from the saved conv output and routes each gradient to the
-    FIRST maximal position in window order, as max_pool2d does on ties (ties are common: constant
-    regions such as the black background give 4 equal values); dW is then one matmul;
-  * the pooled activation comes out channels-last, (B, 14, 14, 32); instead of permuting it to the
-    (B, 32, 14, 14) flatten order, `fc` uses its weight permuted to match (62,720 floats, not B*6272).
+  * max-pool before sigmoid: sigmoid is increasing, so max(sigmoid(a)) = sigmoid(max(a)), and the
+    sigmoid (and its backward) runs on the pooled (B, 32, 14, 14) only: 4x fewer elements. The bias
+    is added after the max for the same reason (it is the same for the 4 positions of a window);
+  * the 4 conv outputs of each 2x2 pooling window are read from ONE 4x4 input patch (stride 2):
+    a 4x4 stride-2 "conv" with 4*32 channels, channel k*32+c holding the 3x3 kernel of channel c
+    shifted to window position k. `unfold` + one matmul give them as (B, 4, 32, 196), so the pool
+    is 3 `torch.maximum`s of whole slices, with no argmax indices written;
+  * backward routes each gradient to the FIRST maximal position in row-major window order, as
+    max_pool2d does on ties (ties are common: the black background gives 4 equal values), from
+    comparisons of the pairs (0, 1), (2, 3) and of their maxima; dW is one batched matmul with the
+    saved patches, folded from 4x4 back to 3x3; the input gradient is skipped unless asked for.
 Parameters (names, shapes, meaning) are those of the literal model, so weights are interchangeable.
 tests/test_fashion_models.py checks outputs and gradients against the literal `forward`, including
-inputs with ties.
+inputs with ties. bench/bench_fashion.py measures what it buys.
 """
 
 from __future__ import annotations
@@ -66,66 +66,84 @@ class SimpleCNN(nn.Module):
 
     def forward_fast(self, x: torch.Tensor) -> torch.Tensor:
         """Same function as `forward`, with fewer passes over the conv output (module docstring)."""
-        a = _ConvMaxPoolSigmoid.apply(x, self.conv.weight, self.conv.bias)   # (B, 14*14*32), channels last
-        # fc.weight is laid out for the (C, H, W) flatten order; permute the weight, not the activation
-        c = self.conv.out_channels
-        w = self.fc.weight.view(self.fc.out_features, c, 196).transpose(1, 2).reshape(self.fc.out_features, -1)
-        return F.log_softmax(F.linear(a, w, self.fc.bias), dim=1)
+        a = _ConvMaxPoolSigmoid.apply(x, self.conv.weight, self.conv.bias)   # (B, 32*14*14), flatten order
+        return F.log_softmax(self.fc(a), dim=1)
 
 
-def _window_major_cols(x: torch.Tensor) -> torch.Tensor:
-    """3x3/pad-1 patches of x (B, 1, 28, 28) as (4, B*196, 9): dim 0 = position in the 2x2 pool window
-    (row-major, the order max_pool2d scans), dim 1 = (image, pooled row, pooled col)."""
+def _window_kernels(weight: torch.Tensor) -> torch.Tensor:
+    """(C, 1, 3, 3) conv weight -> (4*C, 16): row k*C + c is kernel c placed at offset (di, dj) of a
+    4x4 patch, k = 2*di + dj the position in the 2x2 pooling window (the order max_pool2d scans)."""
+    w = weight.reshape(-1, 3, 3)
+    # F.pad order is (left, right, top, bottom): offset (di, dj) = dj columns left, di rows on top
+    shifted = [F.pad(w, (dj, 1 - dj, di, 1 - di)) for di in (0, 1) for dj in (0, 1)]
+    return torch.stack(shifted).reshape(4 * w.shape[0], 16)
+
+
+def _fold_window_kernels(g16: torch.Tensor) -> torch.Tensor:
+    """Gradient w.r.t. `_window_kernels` output (4*C, 16) -> gradient w.r.t. the (C, 1, 3, 3) weight."""
+    g = g16.view(4, -1, 4, 4)
+    w = g[0, :, :3, :3] + g[1, :, :3, 1:] + g[2, :, 1:, :3] + g[3, :, 1:, 1:]
+    return w.unsqueeze(1)
+
+
+def _window_patches(x: torch.Tensor) -> torch.Tensor:
+    """(B, 1, 28, 28) -> (16, B*196): the 4x4 input patch (padding 1, stride 2) under each 2x2 pooling
+    window, one column per (image, pooled row, pooled col)."""
     b = x.shape[0]
-    cols = F.unfold(x, 3, padding=1)                                    # (B, 9, 784)
-    return cols.view(b, 9, 14, 2, 14, 2).permute(3, 5, 0, 2, 4, 1).reshape(4, b * 196, 9)
-
-
-def _window_max(y: torch.Tensor) -> torch.Tensor:
-    return torch.maximum(torch.maximum(y[0], y[1]), torch.maximum(y[2], y[3]))
+    xp = F.pad(x.reshape(b, 28, 28), (1, 1, 1, 1))                      # (B, 30, 30)
+    return xp.unfold(1, 4, 2).unfold(2, 4, 2).permute(3, 4, 0, 1, 2).reshape(16, b * 196)
 
 
 class _ConvMaxPoolSigmoid(torch.autograd.Function):
     """sigmoid(max_pool2d(conv2d(x, weight, bias, padding=1), 2)) for SimpleCNN's shapes, returned
-    flattened channels-last as (B, 14*14*C). Device-generic (only standard tensor ops, on the inputs'
-    device and dtype); measured on the CPU only."""
+    flattened as (B, C*14*14) in (C, H, W) order. Device-generic (standard tensor ops on the inputs'
+    device and dtype); its speed is measured on the CPU (bench/bench_fashion.py).
+
+    Internally everything is "window-major": (4, C, N) with N = B*196 windows, so each of the 4
+    window positions is one contiguous block and every pass is a plain contiguous loop.
+    """
 
     @staticmethod
     def forward(ctx, x, weight, bias):
-        c = weight.shape[0]
-        cols = _window_major_cols(x)                                    # (4, N, 9), N = B*196
-        y = torch.matmul(cols, weight.reshape(c, 9).t())                # (4, N, C): conv without bias
-        s = torch.sigmoid(_window_max(y).add_(bias))                    # (N, C): bias after the max
-        ctx.save_for_backward(cols, y, s, weight)
-        return s.view(x.shape[0], -1)
+        b, c = x.shape[0], weight.shape[0]
+        cols = _window_patches(x)                                       # (16, N)
+        y = (_window_kernels(weight) @ cols).view(4, c, -1)             # conv at the 4 window positions
+        m01 = torch.maximum(y[0], y[1])
+        m23 = torch.maximum(y[2], y[3])
+        s = torch.sigmoid(torch.maximum(m01, m23).add_(bias.view(c, 1)))   # (C, N)
+        ctx.save_for_backward(cols, y, m01, m23, s, weight)
+        return s.view(c, b, 196).transpose(0, 1).reshape(b, c * 196)
 
     @staticmethod
     @once_differentiable
-    def backward(ctx, grad_s):
-        cols, y, s, weight = ctx.saved_tensors
-        n, c = s.shape
-        gm = torch.ops.aten.sigmoid_backward(grad_s.reshape(n, c), s)   # gradient at the pooled maxima
-        m = _window_max(y)                                              # recompute: cheaper than indices
-        g = torch.empty_like(y)                                         # gradient of the conv output
-        taken = None
-        for k in range(4):                                              # first maximal position wins ties
-            hit = y[k] == m
-            if taken is None:
-                taken = hit
-            else:
-                hit &= ~taken
-                taken |= hit
-            torch.mul(gm, hit, out=g[k])
+    def backward(ctx, grad_out):
+        cols, y, m01, m23, s, weight = ctx.saved_tensors
+        c, n = s.shape
+        b = n // 196
+        # h holds 4 gradients (C, N) whose products with the patches give dW:
+        #   h0 = gm (at the window maxima)   h1 = gm where the max is at position 0 or 1
+        #   h2 = h1 where it is at 0         h3 = (gm - h1) where it is at 2
+        # position 0 gets h2, 1 gets h1 - h2, 2 gets h3, 3 gets h0 - h1 - h3: the FIRST maximum in
+        # window order, as max_pool2d routes ties (common: the black background gives 4 equal values).
+        # Masks are 0./1. floats (comparisons with a float `out`): x * mask is exact (x or 0) and, on a
+        # CPU, several times faster than bool masks, torch.where or masked_fill.
+        h = torch.empty_like(y)                                         # (4, C, N)
+        grad_t = grad_out.view(b, c, 196).transpose(0, 1)               # (C, B, 196) view
+        torch.ops.aten.sigmoid_backward.grad_input(grad_t, s.view(c, b, 196), grad_input=h[0].view(c, b, 196))
+        mask = torch.empty_like(s)
+        torch.mul(h[0], torch.ge(m01, m23, out=mask), out=h[1])
+        torch.mul(h[1], torch.ge(y[0], y[1], out=mask), out=h[2])
+        torch.mul(torch.sub(h[0], h[1], out=h[3]), torch.ge(y[2], y[3], out=mask), out=h[3])
         grad_x = grad_w = grad_b = None
         if ctx.needs_input_grad[0]:                                     # not used in training; for correctness
-            dcols = torch.matmul(g, weight.reshape(c, 9))               # (4, N, 9)
-            b = n // 196
-            dcols = dcols.view(2, 2, b, 14, 14, 9).permute(2, 5, 3, 0, 4, 1).reshape(b, 9, 784)
-            grad_x = F.fold(dcols, (28, 28), 3, padding=1)
+            g = torch.stack([h[2], h[1] - h[2], h[3], h[0] - h[1] - h[3]]).view(4 * c, n)
+            dcols = (_window_kernels(weight).t() @ g).view(16, b, 196).transpose(0, 1)
+            grad_x = F.fold(dcols, (28, 28), 4, padding=1, stride=2)
         if ctx.needs_input_grad[1]:
-            grad_w = (cols.reshape(-1, 9).t() @ g.reshape(-1, c)).t().reshape(weight.shape)
+            p = (h.view(4 * c, n) @ cols.t()).view(4, c, 16)
+            grad_w = _fold_window_kernels(torch.cat([p[2], p[1] - p[2], p[3], p[0] - p[1] - p[3]]))
         if ctx.needs_input_grad[2]:
-            grad_b = gm.sum(0)
+            grad_b = h[0].sum(1)
         return grad_x, grad_w, grad_b
 
 
@@ -225,11 +243,46 @@ def random_crop_flip(x: torch.Tensor, pad: int = 2, generator: torch.Generator |
 
 # ---------------------------------------------------------------- the registry
 
+class FlipAverage(nn.Module):
+    """Test-time augmentation: the average of the model's class probabilities on x and on x mirrored
+    left-right, returned as log-probabilities like the model's own output."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        both = torch.stack([self.model(x), self.model(x.flip(-1))])
+        return torch.logsumexp(both, dim=0) - math.log(2.0)
+
+
+class SmoothedNLLLoss(nn.Module):
+    """NLLLoss with label smoothing for models that output log-probabilities:
+    (1 - eps) * NLL + eps * mean over classes of -log p (what CrossEntropyLoss(label_smoothing=eps) does)."""
+
+    def __init__(self, eps: float):
+        super().__init__()
+        self.eps = eps
+
+    def forward(self, log_probs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        nll = F.nll_loss(log_probs, target)
+        return (1 - self.eps) * nll - self.eps * log_probs.mean(dim=1).mean()
+
+
 class ModelSpec:
+    """A registry entry: how to build the model and the training recipe that goes with it.
+
+    schedule: "constant"; "cosine" (per epoch, down to 10%); "onecycle" (per step: linear warm-up
+    over the first 15% of steps, then linear decay to 0). label_smoothing: for the training loss.
+    test_flip: evaluate the test set with `FlipAverage`.
+    """
+
     def __init__(self, build: Callable[[], nn.Module], description: str, *, augment: bool = False,
-                 lr: float = 1e-3, weight_decay: float = 0.0, schedule: str = "constant"):
+                 lr: float = 1e-3, weight_decay: float = 0.0, schedule: str = "constant",
+                 label_smoothing: float = 0.0, test_flip: bool = False):
         self.build, self.description, self.augment = build, description, augment
         self.lr, self.weight_decay, self.schedule = lr, weight_decay, schedule
+        self.label_smoothing, self.test_flip = label_smoothing, test_flip
 
 
 MODELS: dict[str, ModelSpec] = {
@@ -240,6 +293,10 @@ MODELS: dict[str, ModelSpec] = {
     "cnn3_bn_dropout_aug": ModelSpec(lambda: ConvNet((32, 64, 128), bn=True, dropout=0.3),
                                      "3 conv blocks with BatchNorm, dropout 0.3, random crop/flip",
                                      augment=True, schedule="cosine", lr=2e-3),
+    "cnn3_bn_fast": ModelSpec(lambda: ConvNet((32, 64, 128), bn=True, hidden=256),
+                              "cnn3_bn with FC 256, crop/flip, one-cycle AdamW, label smoothing, flip at test",
+                              augment=True, schedule="onecycle", lr=3e-3, weight_decay=0.05,
+                              label_smoothing=0.1, test_flip=True),
     "resnet_small": ModelSpec(SmallResNet, "residual: stem + pool, 3 basic blocks (32, 64, 128), global pool",
                               schedule="cosine", lr=2e-3),
 }
@@ -259,6 +316,18 @@ def build_model(name: str) -> nn.Module:
 
 def count_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+def one_cycle_lambda(total_steps: int, warmup: float = 0.15) -> Callable[[int], float]:
+    """Per-step factor: linear warm-up from 10% over the first `warmup` of the steps, then linear
+    decay to 0 at the last step (short runs end at a small rate, which is where they gain most)."""
+    w = max(1, int(warmup * total_steps))
+
+    def f(step: int) -> float:
+        if step < w:
+            return 0.1 + 0.9 * step / w
+        return max(0.0, (total_steps - step) / max(1, total_steps - w))
+    return f
 
 
 def cosine_lambda(epochs: int) -> Callable[[int], float]:

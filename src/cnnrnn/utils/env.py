@@ -11,6 +11,8 @@ from pathlib import Path
 
 import torch
 
+from cnnrnn.utils.perf import allocator_info
+
 
 def _git_commit() -> str | None:
     here = Path(__file__).resolve().parent
@@ -57,6 +59,7 @@ def environment_info(device: torch.device | str | None = None) -> dict:
         "cpu": _cpu_name(),
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
+        "allocator": allocator_info(),
         "packages": {p: _version(p) for p in ("torch", "numpy", "scikit-learn", "matplotlib", "typst", "safetensors")},
         "device": str(device) if device is not None else None,
         "cuda": torch.version.cuda,
