@@ -399,6 +399,8 @@ def run_explore(ctx: RunContext, cfg: FashionConfig, name: str) -> dict:
         "lr": lr,
         "schedule": spec.schedule,
         "augment": spec.augment,
+        "label_smoothing": spec.label_smoothing,
+        "test_flip": spec.test_flip,
         "seeds": seeds,
         "test_accuracy": summarize([r["test_accuracy"] for r in runs]),
         "test_loss": summarize([r["test_loss"] for r in runs]),
