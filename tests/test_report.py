@@ -449,3 +449,14 @@ def test_frozen_winning_changes_the_explanation(fixture_dir, tmp_path):
     text = _flat(builder.build_context(run, _results(run))["imdb"]["d"]["text"])
     assert "Frozen GloVe beats fine-tuning by" in text
     assert "Here fine-tuning did not beat frozen embeddings" in text
+
+
+def test_explore_sentence_says_when_best_and_runner_up_had_different_budgets(report, fixture_dir):
+    text = _flat(report[2])
+    res = _results(fixture_dir)
+    explore = res["fashion"]["explore"]
+    ranked = sorted(explore, key=lambda k: explore[k]["test_accuracy"]["mean"], reverse=True)
+    best = res["fashion"]["explore_best"]
+    runner = next(k for k in ranked if k != best)
+    differ = explore[best]["epochs"] != explore[runner]["epochs"]
+    assert ("had different training budgets" in text) == differ

@@ -445,6 +445,10 @@ def _fashion_1f(f: Results, figures: dict) -> dict:
     runner = next((k for k in ranked if k != best), None)
     if runner is not None:
         text += _cap(compare(b, accs[runner], code(best), f"the runner-up {code(runner)}")) + ". "
+        e_best, e_runner = f.num(f"explore.{best}.epochs"), f.num(f"explore.{runner}.epochs")
+        if e_best != e_runner:
+            text += (f"The two had different training budgets ({num(e_best)} and {num(e_runner)} epochs), so this "
+                     f"compares model and recipe together, not the architectures alone. ")
         cheap = min(names, key=lambda k: explore[k]["params"])
         if cheap != best:
             ratio = f.num(f"explore.{best}.params") / max(f.num(f"explore.{cheap}.params"), 1)
