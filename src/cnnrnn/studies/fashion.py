@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from cnnrnn.data.fashion_mnist import CLASSES, FashionMNIST, batches, load_fashion_mnist, to_float
+from cnnrnn.data.fashion_mnist import CLASSES, FashionMNIST, batches, load_fashion_mnist
 from cnnrnn.errors import CnnrnnError
 from cnnrnn.experiment import (Experiment, RunContext, add_run_args, make_context, positive_float, positive_int,
                                run_experiments, write_history_csv)
@@ -75,8 +75,9 @@ def preset_config(preset: str) -> FashionConfig:
         return FashionConfig(epochs=2, seeds=1, train_limit=2000, test_limit=1000, val_size=500,
                              explore_epochs={m: 1 for m in EXPLORE_MODELS}, explore_seeds=1)
     if preset == "default":
-        # Budget on the 2-core CPU (s/epoch on 55,000 images, measured with one torch thread beside the
-        # IMDB study): cnn2_relu ~68, cnn3_bn ~114, resnet_small ~150; cnn3_bn_fast ~48 with both cores.
+        # Budget on the 2-core CPU (s/epoch on 55,000 images, one torch thread beside the IMDB study, as
+        # measured in the default run of the README): cnn2_relu ~49, cnn3_bn ~75, resnet_small ~110,
+        # cnn3_bn_fast ~79 (~48 with both cores).
         # The short runs show what each ingredient does after 1-2 epochs; cnn3_bn_fast gets the 12
         # epochs its one-cycle schedule is made for (93.6 % in 9.6 min with 2 threads, README).
         # cnn3_bn_dropout_aug is left to `full`: cnn3_bn_fast covers augmentation.
@@ -128,15 +129,13 @@ def train_once(name: str, data: FashionMNIST, cfg: FashionConfig, seed: int, dev
         model.fast = True  # same function as the literal forward (tested), less memory traffic
     model.to(device)
     steps = -(-len(split.train_y) // batch_size)
-    interval = "epoch"
+    scheduler, interval = None, "epoch"
     if name == "simple_cnn":
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-        scheduler = None
     else:
         # conv nets with BatchNorm run faster channels-last on CPUs (oneDNN's native layout); the same function
         model.to(memory_format=torch.channels_last)
         optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=spec.weight_decay or 5e-4)
-        scheduler = None
         if spec.schedule == "cosine":
             scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, cosine_lambda(epochs))
         elif spec.schedule == "onecycle":
