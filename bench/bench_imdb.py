@@ -24,7 +24,6 @@ it to bench/results/imdb.md, raw numbers to bench/results/imdb.json.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import sys
 import time
@@ -39,30 +38,39 @@ sys.path.insert(0, str(REPO / "src"))
 
 from cnnrnn.data.paths import data_root  # noqa: E402
 from cnnrnn.models.rnn import SimpleLSTM  # noqa: E402
-from cnnrnn.studies import imdb as study  # noqa: E402
+from cnnrnn.data.imdb_tensors import (Prepared, ReviewTensors, bucketed_batches, prepare,  # noqa: E402
+                                      sorted_batches)
+from cnnrnn.studies.imdb.config import ImdbConfig, preset_config  # noqa: E402
 from cnnrnn.train import evaluate, threshold_predict, train_one_epoch  # noqa: E402
 from cnnrnn.utils.env import environment_info  # noqa: E402
 from cnnrnn.utils.io import atomic_write_json, atomic_write_text  # noqa: E402
 from cnnrnn.utils.seed import seed_everything  # noqa: E402
 
 
-def subset(split: study.Split, n: int) -> study.Split:
-    return study.Split(split.tokens[:n], split.lengths[:n], split.labels[:n], split.lengths_cpu[:n])
+def subset(split: ReviewTensors, n: int) -> ReviewTensors:
+    return ReviewTensors(split.tokens[:n], split.lengths[:n], split.labels[:n], split.lengths_cpu[:n])
 
 
-def measure(name: str, data: study.Prepared, train: study.Split, test: study.Split, init: dict, *,
+def padded_batches(split: ReviewTensors, batch_size: int, gen: torch.Generator):
+    """The naive loop: random batches, every review post-padded to the full width."""
+    for idx in torch.randperm(len(split), generator=gen).split(batch_size):
+        idx_d = idx.to(split.tokens.device)
+        yield (split.tokens[idx_d], split.lengths[idx_d]), split.labels[idx_d]
+
+
+def measure(name: str, data: Prepared, train: ReviewTensors, test: ReviewTensors, init: dict, *,
             impl: str, bucketed: bool) -> dict:
     gen = seed_everything(0)
     model = SimpleLSTM(len(data.vocab), rnn_impl=impl)
     model.load_state_dict(init)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.BCELoss()
-    batches = (study.bucketed_batches(train, 32, gen) if bucketed else study.padded_batches(train, 32, gen))
+    batches = (bucketed_batches(train, 32, gen) if bucketed else padded_batches(train, 32, gen))
     t0 = time.perf_counter()
     tr = train_one_epoch(model, batches, loss_fn, opt, predict=threshold_predict)
     train_s = time.perf_counter() - t0
     model.load_state_dict(init)  # evaluate the same weights in every pipeline
-    eval_batches = (study.sorted_batches(test, study.ImdbConfig.eval_batch_size) if bucketed else
+    eval_batches = (sorted_batches(test, ImdbConfig.eval_batch_size) if bucketed else
                     ((((test.tokens[i:i + 32], test.lengths[i:i + 32]), test.labels[i:i + 32]))
                      for i in range(0, len(test), 32)))
     t1 = time.perf_counter()
@@ -89,12 +97,12 @@ def main(argv=None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     n_train, n_eval = (160, 200) if args.quick else (args.train_reviews, args.eval_reviews)
-    cfg = replace(study.preset_config("default"), test_size=max(n_eval, 20))
+    cfg = replace(preset_config("default"), test_size=max(n_eval, 20))
     root = data_root(args.data)
     shared = REPO.parent / "shared" / "data"
     if args.data is None and not any((root / "imdb").glob("*")) and (shared / "imdb").is_dir():
         root = shared  # the project's checkout layout
-    data = study.prepare(cfg, root, torch.device("cpu"))
+    data = prepare(cfg.data_spec(), root, "cpu")
     train, test = subset(data.train, n_train), subset(data.test, n_eval)
     torch.manual_seed(0)
     init = {k: v.clone() for k, v in SimpleLSTM(len(data.vocab)).state_dict().items()}
@@ -125,7 +133,7 @@ naive = random batches post-padded to 200 tokens with `pack_padded_sequence`; bu
 trimmed batches, still packed; cnnrnn = bucketed batches + last-token *gather* on the padded batch (exactly the
 packed result: largest output difference to naive here {agree:.1e}), which lets PyTorch use its oneDNN LSTM
 kernel on the CPU. Evaluation: naive in batches of 32, the others length-sorted in batches of
-{study.ImdbConfig.eval_batch_size}.
+{ImdbConfig.eval_batch_size}.
 """
     print(md)
     out = REPO / "bench" / "results"

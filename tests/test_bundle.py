@@ -17,7 +17,7 @@ from cnnrnn.errors import CnnrnnError
 CODE = ["Makefile", "README.md", "BENCHMARKS.md", "pyproject.toml", "bench/run_all.py", "docs/results.md",
         "scripts/setup.sh", "src/cnnrnn/__init__.py", "src/cnnrnn/data/fashion_mnist.py",
         "src/cnnrnn/report/references.bib", "src/cnnrnn/report/template.typ", "tests/conftest.py",
-        "tests/fixtures/report_fixture.py"]
+        "tests/fixtures/synthetic.py"]
 NOT_CODE = [".venv/lib/python3.12/site-packages/torch/__init__.py", "src/cnnrnn/__pycache__/cli.cpython-312.pyc",
             "src/cnnrnn.egg-info/PKG-INFO", "data/fashion-mnist/train-images-idx3-ubyte.gz",
             "runs/main/results.json", "runs/main/report.pdf", "weights/cnn.safetensors", "dl22-2-old.zip",

@@ -7,7 +7,7 @@ import torch
 
 from cnnrnn.data import fashion_mnist as fm
 from cnnrnn.errors import CnnrnnError
-from fashion_helpers import idx_bytes, make_tiny_fashion, write_gz
+from fixtures.synthetic import idx_bytes, make_tiny_fashion, write_gz
 
 
 def test_loads_tiny_files_as_resident_uint8(tmp_path):

@@ -2,9 +2,9 @@ import pytest
 import torch
 from torch import nn
 
-from cnnrnn.errors import CnnrnnError
-from cnnrnn.models.cnn import (MODELS, FlipAverage, SimpleCNN, SmoothedNLLLoss, build_model, count_params,
-                               one_cycle_lambda, random_crop_flip)
+from cnnrnn.models.cnn import ARCHITECTURES, SimpleCNN, build_cnn
+from cnnrnn.models.summary import count_params
+from cnnrnn.studies.fashion.config import RECIPES
 from cnnrnn.models.summary import format_table, layer_table
 
 
@@ -90,9 +90,9 @@ def test_simple_cnn_overfits_one_batch():
     assert loss.item() < 0.3 and (model(x).argmax(1) == y).all()
 
 
-@pytest.mark.parametrize("name", list(MODELS))
-def test_every_registry_model_gives_log_probabilities_and_trains(name):
-    model = build_model(name)
+@pytest.mark.parametrize("name", list(ARCHITECTURES))
+def test_every_architecture_gives_log_probabilities_and_trains(name):
+    model = build_cnn(name)
     x = torch.rand(4, 1, 28, 28)
     out = model(x)
     assert out.shape == (4, 10) and torch.allclose(out.exp().sum(1), torch.ones(4), atol=1e-5)
@@ -100,44 +100,14 @@ def test_every_registry_model_gives_log_probabilities_and_trains(name):
     assert all(p.grad is not None for p in model.parameters())
 
 
-def test_unknown_model_is_one_line_listing_names():
-    with pytest.raises(CnnrnnError, match="simple_cnn, cnn2_relu"):
-        build_model("nope")
+def test_every_recipe_names_an_architecture_and_a_known_schedule():
+    for name, recipe in RECIPES.items():
+        assert recipe.arch in ARCHITECTURES, name
+        assert recipe.schedule in ("constant", "cosine", "onecycle") and recipe.optimizer in ("adam", "adamw")
+    # a weight decay of 0.0 is a real value, not "use the default"
+    assert RECIPES["simple_cnn"].weight_decay == 0.0
 
 
-def test_crop_flip_keeps_shape_and_content():
-    x = torch.rand(6, 1, 28, 28)
-    g = torch.Generator().manual_seed(0)
-    y = random_crop_flip(x, pad=0, generator=g)  # pad 0: only flips
-    for a, b in zip(x, y):
-        assert torch.equal(a, b) or torch.equal(a.flip(-1), b)
-    z = random_crop_flip(x, pad=2, generator=g)
-    assert z.shape == x.shape and z.max() <= x.max()
-
-
-def test_smoothed_nll_equals_cross_entropy_with_label_smoothing():
-    torch.manual_seed(0)
-    logits = torch.randn(16, 10)
-    y = torch.randint(0, 10, (16,))
-    ours = SmoothedNLLLoss(0.1)(torch.log_softmax(logits, 1), y)
-    ref = nn.CrossEntropyLoss(label_smoothing=0.1)(logits, y)
-    assert torch.allclose(ours, ref, atol=1e-6)
-
-
-def test_flip_average_is_a_log_posterior_and_mirror_invariant():
-    torch.manual_seed(0)
-    model = build_model("cnn3_bn_fast").eval()
-    tta = FlipAverage(model)
-    x = torch.rand(4, 1, 28, 28)
-    out = tta(x)
-    assert torch.allclose(out.exp().sum(1), torch.ones(4), atol=1e-5)
-    assert torch.allclose(out, tta(x.flip(-1)), atol=1e-5)       # averaging over the flip makes it invariant
-    sym = torch.cat([x[..., :14], x[..., :14].flip(-1)], dim=-1)  # a left-right symmetric image
-    assert torch.allclose(tta(sym), model(sym), atol=1e-5)
-
-
-def test_one_cycle_schedule_warms_up_then_decays_to_zero():
-    f = one_cycle_lambda(100, warmup=0.15)
-    assert f(0) == pytest.approx(0.1) and f(15) == pytest.approx(1.0) and f(100) == 0.0
-    values = [f(s) for s in range(101)]
-    assert values[:16] == sorted(values[:16]) and values[15:] == sorted(values[15:], reverse=True)
+def test_unknown_architecture_lists_names():
+    with pytest.raises(ValueError, match="simple_cnn, cnn2"):
+        build_cnn("nope")

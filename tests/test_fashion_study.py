@@ -5,9 +5,12 @@ import torch
 
 from cnnrnn.cli import main
 from cnnrnn.data.fashion_mnist import load_fashion_mnist
-from cnnrnn.experiment import RunContext
-from cnnrnn.studies import fashion
-from fashion_helpers import make_tiny_fashion
+from cnnrnn.errors import CnnrnnError
+from cnnrnn.models.cnn import build_cnn
+from cnnrnn.studies.fashion.config import EXPLORE_MODELS, FashionConfig
+from cnnrnn.studies.fashion.training import train_once
+from cnnrnn.train import load_weights_into, weights_bytes
+from fixtures.synthetic import make_tiny_fashion
 
 TINY = ["--no-verify", "--val-size", "50", "--seeds", "2", "--epochs", "2", "--explore-epochs", "1",
         "--device", "cpu"]
@@ -33,17 +36,17 @@ def test_cli_end_to_end_on_tiny_data(tmp_path, capsys):
     cm = sc["confusion_matrix"]
     assert len(cm) == 10 and sum(map(sum, cm)) == 2 * f["data"]["test"] == 200
     assert set(sc["history"]) == {"0", "1"} and len(sc["history"]["0"]) == 2
-    assert set(f["explore"]) == set(fashion.EXPLORE_MODELS) and f["explore_best"] in f["explore"]
+    assert set(f["explore"]) == set(EXPLORE_MODELS) and f["explore_best"] in f["explore"] and f["best"]["chosen_by"] == "validation accuracy"
     for e in f["explore"].values():
         assert set(e["test_accuracy"]) >= {"mean", "std", "per_seed"}
     for stem in [*sc["figures"].values(), f["explore_figures"]["comparison"]]:
         assert (out / f"{stem}.pdf").exists() and (out / f"{stem}.png").exists()
     assert (out / "weights" / "fashion_simple_cnn.safetensors").exists()
-    assert (out / "history" / "fashion_simple_cnn_seed0.csv").exists()
-    # a second invocation resumes: everything cached except the cheap aggregations
+    assert (out / "history" / "fashion.simple_cnn.csv").read_text().startswith("seed,epoch,")
+    # a second invocation resumes: every task kept, only the cheap combines run again
     capsys.readouterr()
     assert main(["fashion", "--out", str(out), "--data", str(tmp_path / "data"), "--preset", "quick", *TINY]) == 0
-    assert "fashion.simple_cnn: finished earlier, kept" in capsys.readouterr().out
+    assert "(8 finished earlier and kept)" in capsys.readouterr().out
 
 
 def test_cli_single_model_and_errors(tmp_path, capsys):
@@ -66,23 +69,24 @@ def test_cli_single_model_and_errors(tmp_path, capsys):
 def test_same_seed_same_numbers_and_weights_round_trip(tmp_path):
     make_tiny_fashion(tmp_path, 200, 50)
     data = load_fashion_mnist(tmp_path, verify=False)
-    cfg = fashion.FashionConfig(val_size=50)
-    runs = [fashion.train_once("simple_cnn", data, cfg, 3, torch.device("cpu"), epochs=1, batch_size=50, lr=1e-3)
+    cfg = FashionConfig(val_size=50)
+    runs = [train_once("simple_cnn", data, cfg, 3, torch.device("cpu"), epochs=1, batch_size=50, lr=1e-3)
             for _ in range(2)]
     assert runs[0]["history"][0]["train_loss"] == runs[1]["history"][0]["train_loss"]
     assert torch.equal(runs[0]["outputs"], runs[1]["outputs"])
-    path = fashion.save_weights(runs[0]["model"], tmp_path / "w.safetensors")
-    loaded = fashion.load_weights("simple_cnn", path)
+    path = tmp_path / "w.safetensors"
+    path.write_bytes(weights_bytes(runs[0]["model"]))
+    loaded = load_weights_into(build_cnn("simple_cnn"), path)
     x = torch.rand(5, 1, 28, 28)
     runs[0]["model"].eval()
     assert torch.allclose(loaded(x), runs[0]["model"](x))
-    with pytest.raises(fashion.CnnrnnError, match="do not fit"):
-        fashion.load_weights("cnn2_relu", path)
+    with pytest.raises(CnnrnnError, match="do not fit"):
+        load_weights_into(build_cnn("cnn2"), path)
 
 
 @pytest.mark.realdata
 def test_short_real_run_beats_chance_by_far(real_data):
     data = load_fashion_mnist(real_data)
-    cfg = fashion.FashionConfig(train_limit=5000, test_limit=1000, val_size=1000)
-    r = fashion.train_once("simple_cnn", data, cfg, 0, torch.device("cpu"), epochs=3, batch_size=100, lr=1e-3)
+    cfg = FashionConfig(train_limit=5000, test_limit=1000, val_size=1000)
+    r = train_once("simple_cnn", data, cfg, 0, torch.device("cpu"), epochs=3, batch_size=100, lr=1e-3)
     assert r["test_accuracy"] > 0.5  # chance is 0.1; 150 steps reach about 0.7

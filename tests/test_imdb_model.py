@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from cnnrnn.models.rnn import POOLING, SentimentRNN, SimpleLSTM, copy_to_layerwise, reverse_within_length
+from cnnrnn.models.rnn import POOLING, SentimentRNN, SimpleLSTM, reverse_within_length
 
 
 @pytest.fixture(autouse=True)
@@ -21,6 +21,23 @@ def batch():
     for i, n in enumerate(lengths):
         tokens[i, n:] = 0
     return tokens, lengths
+
+
+
+def copy_to_layerwise(packed_model: SentimentRNN, layerwise_model: SentimentRNN) -> None:
+    """Copy a packed bidirectional model's weights into the layer-wise (gather) one."""
+    src = packed_model.state_dict()
+    dst = {}
+    for name, value in src.items():
+        if name.startswith("rnn."):
+            param = name[4:]
+            reverse = param.endswith("_reverse")
+            base = param.removesuffix("_reverse")
+            kind, layer = base.rsplit("_l", 1)
+            dst[f"layers.{layer}.{int(reverse)}.{kind}_l0"] = value
+        else:
+            dst[name] = value
+    layerwise_model.load_state_dict(dst)
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])

@@ -1,15 +1,17 @@
 """The IMDB study end to end on tiny synthetic data (real formats), determinism, and one real-data run."""
 
-import gzip
 import json
-import random
 from dataclasses import replace
 
 import pytest
 import torch
 
 from cnnrnn.cli import main
-from cnnrnn.studies import imdb as study
+from fixtures.synthetic import make_tiny_glove, make_tiny_imdb
+from cnnrnn.data.imdb_tensors import prepare
+from cnnrnn.studies.imdb.analysis import convergence
+from cnnrnn.studies.imdb.config import REGIMES, preset_config
+from cnnrnn.studies.imdb.training import build_rnn, train_run
 
 @pytest.fixture(autouse=True)
 def one_thread():
@@ -20,61 +22,43 @@ def one_thread():
     torch.set_num_threads(before)
 
 
-POS = ["great", "wonderful", "loved", "superb", "fun"]
-NEG = ["awful", "boring", "hated", "terrible", "dull"]
-FILLER = ["the", "film", "was", "a", "plot", "and", "actor", "."]
-
-
 def tiny_data(root, n_train=80, n_test=40):
-    rng = random.Random(0)
-    (root / "imdb").mkdir(parents=True)
-    for split, n in (("train", n_train), ("test", n_test)):
-        with gzip.open(root / "imdb" / f"{split}.jsonl.gz", "wt", encoding="utf-8") as f:
-            for i in range(n):
-                label = i % 2
-                words = [rng.choice(FILLER) for _ in range(rng.randint(3, 12))]
-                words.insert(rng.randint(0, len(words)), rng.choice(POS if label else NEG))
-                rec = {"id": i, "rating": 8 if label else 2, "label": label, "text": " ".join(words) + "<br />"}
-                f.write(json.dumps(rec) + "\n")
-    glove = root / "glove.txt"
-    rng = random.Random(1)
-    glove.write_text("".join(f"{w} " + " ".join(f"{rng.gauss(0, 1):.3f}" for _ in range(8)) + "\n"
-                             for w in POS + NEG + FILLER[:-1]), encoding="utf-8")
-    return root, glove
+    make_tiny_imdb(root, n_train, n_test)
+    return root, make_tiny_glove(root / "glove.txt")
 
 
 def small_cfg(glove, **kw):
-    cfg = study.preset_config("quick")
+    cfg = preset_config("quick")
     return replace(cfg, train_size=60, test_size=40, embedding_dim=8, hidden_dim=8, epochs=2, glove=str(glove), **kw)
 
 
 def test_same_seed_same_numbers_and_embedding_regimes(tmp_path):
     root, glove = tiny_data(tmp_path)
     cfg = small_cfg(glove)
-    data = study.prepare(cfg, root, torch.device("cpu"))
+    data = prepare(cfg.data_spec(), root, torch.device("cpu"))
     assert data.info["train_size"] == 54 and data.info["val_size"] == 6 and data.info["test_full"]
-    a = study.train_run(cfg, data, "scratch", 3, torch.device("cpu"))
-    b = study.train_run(cfg, data, "scratch", 3, torch.device("cpu"))
+    a = train_run(cfg, data, "scratch", 3, torch.device("cpu"))
+    b = train_run(cfg, data, "scratch", 3, torch.device("cpu"))
     assert a["history"][-1]["train_loss"] == b["history"][-1]["train_loss"]
     assert a["test_accuracy"] == b["test_accuracy"]
-    frozen = study.train_run(cfg, data, "frozen", 0, torch.device("cpu"))
+    frozen = train_run(cfg, data, "frozen", 0, torch.device("cpu"))
     assert frozen["embedding_change"] == 0.0 and frozen["trainable_params"] < frozen["params"]
-    init = study.build_model(cfg, data.vocab, "frozen", 0).embedding.weight
+    init = build_rnn(cfg, data.vocab, "frozen", 0).embedding.weight
     assert torch.equal(frozen["model"].embedding.weight, init)
-    finetune = study.train_run(cfg, data, "finetune", 0, torch.device("cpu"))
+    finetune = train_run(cfg, data, "finetune", 0, torch.device("cpu"))
     assert finetune["embedding_change"] > 0 and finetune["trainable_params"] == finetune["params"]
-    clipped = study.train_run(replace(cfg, grad_clip=1e-6), data, "finetune", 0, torch.device("cpu"))
+    clipped = train_run(replace(cfg, grad_clip=1e-6), data, "finetune", 0, torch.device("cpu"))
     assert clipped["embedding_change"] < finetune["embedding_change"]  # tiny steps: clipping is applied
 
 
 def test_convergence_verdict():
     def hist(train, val):
         return [{"train_loss": t, "val_loss": v, "val_accuracy": 0.5} for t, v in zip(train, val)]
-    still = study.convergence([hist([0.7, 0.5, 0.3], [0.7, 0.6, 0.5])])
+    still = convergence([hist([0.7, 0.5, 0.3], [0.7, 0.6, 0.5])])
     assert not still["converged"] and "still fell" in still["verdict"]
-    flat = study.convergence([hist([0.7, 0.40, 0.39], [0.5, 0.45, 0.46])])
+    flat = convergence([hist([0.7, 0.40, 0.39], [0.5, 0.45, 0.46])])
     assert flat["converged"] and flat["overfitting"] and flat["numbers"]["best_val_loss_epoch"] == 2
-    stuck = study.convergence([hist([0.687, 0.681, 0.693], [0.68, 0.69, 0.69])])
+    stuck = convergence([hist([0.687, 0.681, 0.693], [0.68, 0.69, 0.69])])
     assert not stuck["converged"] and not stuck["learning"] and stuck["verdict"].startswith("not learning")
 
 
@@ -86,7 +70,7 @@ def test_cli_end_to_end_quick(tmp_path, capsys):
     assert main(args) == 0
     res = json.loads((out / "results.json").read_text())
     imdb = res["imdb"]
-    for regime in study.REGIMES:
+    for regime in REGIMES:
         assert imdb[regime]["test_accuracy"]["n"] == 2 and len(imdb[regime]["history"]["0"]) == 2
         assert "criterion" in imdb[regime]["convergence"]
     assert imdb["frozen"]["embedding_change"]["mean"] == 0.0 and imdb["finetune"]["embedding_change"]["mean"] > 0
@@ -100,8 +84,10 @@ def test_cli_end_to_end_quick(tmp_path, capsys):
     assert (out / imdb["finetune"]["weights"]).exists()
     assert res["run"]["complete"]
     # resuming keeps everything
+    capsys.readouterr()
     assert main(args) == 0
-    assert "finished earlier, kept" in capsys.readouterr().out
+    n_tasks = len(list((out / "tasks").glob("*.json")))
+    assert f"({n_tasks} finished earlier and kept)" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -133,14 +119,14 @@ def test_glove_cli_describe_and_subset(tmp_path, capsys):
     assert main(["glove", "subset", "--glove", str(glove), "--data", str(root), "--train-size", "60",
                  "--out", str(target)]) == 0
     lines = target.read_text().splitlines()
-    assert 0 < len(lines) <= 17 and all(len(line.split()) == 9 for line in lines)
+    assert 0 < len(lines) <= 24 and all(len(line.split()) == 9 for line in lines)
 
 
 def test_real_data_short_run_beats_chance(real_data):
     # the fastest learner of our variants (GRU, mean over time, GloVe fine-tuned, lr 5e-3): ~0.72 after 3 epochs
-    cfg = replace(study.preset_config("quick"), train_size=1000, test_size=400, max_seq_len=100, epochs=3, lr=5e-3)
-    data = study.prepare(cfg, real_data, torch.device("cpu"))
+    cfg = replace(preset_config("quick"), train_size=1000, test_size=400, max_seq_len=100, epochs=3, lr=5e-3)
+    data = prepare(cfg.data_spec(), real_data, torch.device("cpu"))
     assert data.info["vocab_size"] > 5000 and data.info["label_balance"]["test"] == 0.5
     assert data.info["train_size"] == 900 and not data.info["test_full"]
-    run = study.train_run(cfg, data, "finetune", 0, torch.device("cpu"), cell="gru", pooling="mean", num_layers=1)
+    run = train_run(cfg, data, "finetune", 0, torch.device("cpu"), cell="gru", pooling="mean", num_layers=1)
     assert run["test_accuracy"] > 0.6, run["test_accuracy"]

@@ -19,7 +19,7 @@ def quick_run(tmp_path_factory):
     if root is None:
         pytest.skip("real datasets not present (set CNNRNN_DATA or place them in ../shared/data)")
     out = tmp_path_factory.mktemp("quick") / "run"
-    # --jobs 2: the two studies as two processes; the resume test below then runs the ordinary
+    # --jobs 2: tasks in two local processes; the resume test below then runs the ordinary
     # single-process pass over the same directory
     assert main(["run", "--out", str(out), "--preset", "quick", "--data", str(root), "--device", "cpu",
                  "--jobs", "2"]) == 0
@@ -54,13 +54,16 @@ def test_second_run_resumes_every_experiment(quick_run, capsys):
     log = capsys.readouterr().out
     results = json.loads((out / "results.json").read_text())
     reused = {name for name, e in results["run"]["experiments"].items() if e["reused"]}
-    from cnnrnn.studies import fashion, imdb
+    from cnnrnn.studies.fashion import config as fconfig, tasks as ftasks
+    from cnnrnn.studies.imdb import config as iconfig, tasks as itasks
 
-    experiments = fashion.experiments(fashion.preset_config("quick")) + imdb.experiments(imdb.preset_config("quick"))
-    cacheable = {e.name for e in experiments if e.cache}
-    # every training experiment is kept; only the cheap ones marked cache=False run again
-    assert len(cacheable) >= 10 and cacheable <= reused
-    assert not any(f"{name}: running" in log for name in cacheable)
+    experiments = (ftasks.experiments(fconfig.preset_config("quick"))
+                   + itasks.experiments(iconfig.preset_config("quick")))
+    trained = {e.name for e in experiments if e.tasks}
+    # every task is kept: only the cheap combines run again
+    n_tasks = sum(len(e.tasks) for e in experiments)
+    assert len(trained) >= 10 and trained <= reused
+    assert f"{n_tasks} tasks ({n_tasks} finished earlier and kept)" in log
     assert (out / "report.pdf").stat().st_mtime_ns >= before
 
 
@@ -70,6 +73,7 @@ def test_bundle_of_the_quick_run(quick_run, tmp_path):
     names = zipfile.ZipFile(tmp_path / "dl22-2-jdoe.zip").namelist()
     assert "report.pdf" in names and "pyproject.toml" in names and "README.md" in names
     assert any(n.endswith("cnnrnn/models/cnn.py") for n in names)
+    assert any(n.endswith("cnnrnn/studies/imdb/tasks.py") for n in names)
     assert not any(n.endswith((".safetensors", ".gz", ".jsonl", ".png")) or "runs/" in n for n in names)
 
 

@@ -1,4 +1,6 @@
-"""The report builder against a small results fixture (tests/fixtures/report_fixture.py; no training)."""
+"""The report builder, against the run directory of the synthetic end-to-end run (conftest.synthetic_run):
+real study output on tiny data, so the fixture always follows the results.json contract. Tests that
+need another case edit a copy of its results.json."""
 
 from __future__ import annotations
 
@@ -13,20 +15,21 @@ from pypdf import PdfReader
 
 from cnnrnn.cli import main
 from cnnrnn.errors import CnnrnnError
-from cnnrnn.report import builder, format as fmt, sections
+from cnnrnn import verdicts
+from cnnrnn.data.fashion_mnist import CLASSES
+from cnnrnn.report import builder, common, fashion as report_fashion, format as fmt, imdb as report_imdb
 from cnnrnn.report.builder import PLACEHOLDER, TASKS, build_report, check_pdf, pdf_text
 from cnnrnn.utils.stats import summarize
-from fixtures.report_fixture import CLASSES, make_run_dir
 
 
 @pytest.fixture(scope="module")
-def fixture_dir(tmp_path_factory) -> Path:
-    return make_run_dir(tmp_path_factory.mktemp("run") / "default", preset="default")
+def fixture_dir(synthetic_run) -> Path:
+    return synthetic_run
 
 
 @pytest.fixture(scope="module")
 def report(fixture_dir) -> tuple[Path, int, str]:
-    pdf = build_report(fixture_dir)
+    pdf = fixture_dir / "report.pdf"
     pages, text = pdf_text(pdf)
     return pdf, pages, text
 
@@ -107,7 +110,7 @@ def test_figures_and_tables_numbered_and_referenced(report):
 
 def test_every_label_in_template_is_referenced():
     template = resources.files("cnnrnn.report").joinpath("template.typ").read_text()
-    source = template + Path(sections.__file__).read_text()
+    source = template + "".join(Path(m.__file__).read_text() for m in (common, report_fashion, report_imdb))
     labels = set(re.findall(r"<((?:fig|tab)-[a-z0-9-]+)>", template))
     assert len(labels) == 15
     for label in labels:
@@ -129,14 +132,15 @@ def test_sentences_follow_the_fixture_numbers(report, fixture_dir):
     assert f"The hardest class is {CLASSES[hardest]} ({100 * per_class[hardest]:.1f} %)" in text
     acc = res["fashion"]["simple_cnn"]["test_accuracy"]
     assert _flat(fmt.pm(acc)) in text and _flat(fmt.ci(acc)) in text
-    best = res["fashion"]["explore_best"]
-    assert f"The best is {best}" in text
-    # frozen vs fine-tuned: the wording matches the intervals
-    ft, fr = res["imdb"]["finetune"]["test_accuracy"], res["imdb"]["frozen"]["test_accuracy"]
-    from cnnrnn.utils.stats import intervals_overlap
-    expected = "cannot call the difference significant" if intervals_overlap(ft, fr) else "so the difference is significant"
-    sentence = text[text.index("Fine-tuning beats frozen GloVe by"):][:300]
-    assert expected in sentence
+    best = res["fashion"]["best"]["name"]
+    assert f"the best is {best}" in text
+    # frozen vs fine-tuned: the wording follows the study's verdict
+    pair = next(p for p in res["imdb"]["comparison"]["pairs"] if {p["a"], p["b"]} == {"finetune", "frozen"})
+    d_text = _flat(json.loads((fixture_dir / "report_context.json").read_text())["imdb"]["d"]["text"])
+    start = d_text.index("Fine-tuned GloVe beats frozen GloVe by" if pair["diff"] >= 0 else
+                         "Frozen GloVe beats fine-tuned GloVe by")
+    expected = "no difference can be claimed" if pair["verdict"] == "no difference" else "the difference is real"
+    assert expected in d_text[start:start + 300]
     # the run used a subset: the 88.9 % comparison is declared not like for like
     assert "A comparison with the 88.9 % of Maas et al." in text
     ctx = json.loads((fixture_dir / "report_context.json").read_text())
@@ -146,33 +150,34 @@ def test_sentences_follow_the_fixture_numbers(report, fixture_dir):
 def test_hardest_class_is_chosen_by_the_data(fixture_dir, tmp_path):
     def edit(res):
         pc = res["fashion"]["simple_cnn"]["per_class_accuracy"]
-        pc[1] = 0.401  # make Trouser the hardest class
+        pc[1] = 0.401  # make Trouser the hardest class (as the study would have decided)
+        v = res["fashion"]["simple_cnn"]["per_class_verdicts"]
+        v["hardest"] = ["Trouser"] + [c for c in v["hardest"] if c != "Trouser"][:2]
     run = _copy_run(fixture_dir, tmp_path / "run", edit)
     ctx = builder.build_context(run, _results(run))
     assert "The hardest class is Trouser (40.1 %)" in _flat(ctx["fashion"]["e"]["classes"])
 
 
-def test_compare_wording():
-    a = summarize([0.90, 0.905, 0.91])
-    b = summarize([0.80, 0.805, 0.81])
-    assert "the difference is significant" in sections.compare(a, b, "A", "B")
-    assert sections.compare(a, b, "A", "B").startswith("A beats B by 10.0 points")
-    c = summarize([0.85, 0.90, 0.95])
-    assert "cannot call the difference significant" in sections.compare(a, c, "A", "C")
-    one = summarize([0.9])
-    assert "no claim of significance" in sections.compare(one, b, "A", "B")
+def test_comparison_wording_follows_the_verdict():
+    a, b, c = [0.90, 0.905, 0.91], [0.80, 0.805, 0.81], [0.85, 0.90, 0.95]
+    real = common.phrase_comparison(verdicts.compare(a, b, paired=False, name_a="A", name_b="B"), "A", "B")
+    assert real.startswith("A beats B by 10.0 points") and "the difference is real" in real
+    paired = common.phrase_comparison(verdicts.compare(a, b, paired=True), "A", "B")
+    assert "paired per-seed difference is [+" in paired and "the difference is real" in paired
+    unclear = common.phrase_comparison(verdicts.compare(a, c, paired=False), "A", "C")
+    assert "no difference can be claimed" in unclear and "intervals overlap" in unclear
+    one = common.phrase_comparison(verdicts.compare([0.9], b, paired=False), "A", "B")
+    assert "no claim of a difference" in one
 
 
-def test_mistake_share_within_groups():
-    cm = [[0] * 10 for _ in range(10)]
-    cm[6][0] = 30  # Shirt -> T-shirt/top: within the upper-body group
-    cm[8][5] = 10  # Bag -> Sandal: across groups
-    share, total = sections.within_group_share(cm, CLASSES)
-    assert total == 40 and share == pytest.approx(0.75)
-
-
-def test_quick_preset_states_what_was_not_run(tmp_path):
-    run = make_run_dir(tmp_path / "quick", preset="quick")
+def test_quick_preset_states_what_was_not_run(fixture_dir, tmp_path):
+    def edit(res):
+        for key in ("explore", "explore_best", "best", "explore_comparisons", "explore_ranking", "explore_figures"):
+            res["fashion"].pop(key, None)
+        res["imdb"]["explore"] = {}
+        for key in ("explore_comparisons", "tfidf_vs_neural"):
+            res["imdb"].pop(key, None)
+    run = _copy_run(fixture_dir, tmp_path / "quick", edit)
     pages, text = pdf_text(build_report(run))
     text = _flat(text)
     assert "The architecture exploration was not run in this preset" in text
@@ -331,7 +336,7 @@ def test_format_helpers():
 
 def test_context_is_json_and_has_no_raw_floats(report, fixture_dir):
     ctx = json.loads((fixture_dir / "report_context.json").read_text())
-    assert copy.deepcopy(ctx)["run"]["preset"] == "default"
+    assert copy.deepcopy(ctx)["run"]["preset"] == "quick"
 
     def walk(node):
         if isinstance(node, dict):
@@ -346,19 +351,18 @@ def test_context_is_json_and_has_no_raw_floats(report, fixture_dir):
 
 
 def test_shortened_settings_are_not_called_as_specified(fixture_dir, tmp_path):
-    ctx = builder.build_context(fixture_dir, _results(fixture_dir))
-    assert ctx["fashion"]["e"]["config"].startswith("SimpleCNN was trained as specified")
+    text = builder.build_context(fixture_dir, _results(fixture_dir))["fashion"]["e"]["config"]
+    assert "shortened settings" in text and "as specified" not in text  # the quick preset trains 2 epochs
 
     def edit(res):
-        res["fashion"]["simple_cnn"]["config"]["epochs"] = 2
+        res["fashion"]["simple_cnn"]["config"]["as_specified"] = True
     run = _copy_run(fixture_dir, tmp_path / "run", edit)
-    text = builder.build_context(run, _results(run))["fashion"]["e"]["config"]
-    assert "shortened settings" in text and "as specified" not in text
-
-
-def test_quick_fixture_single_seed_wording(tmp_path):
-    run = make_run_dir(tmp_path / "quick", preset="quick")
     ctx = builder.build_context(run, _results(run))
+    assert ctx["fashion"]["e"]["config"].startswith("SimpleCNN was trained as specified")
+
+
+def test_single_seed_wording(fixture_dir):
+    ctx = builder.build_context(fixture_dir, _results(fixture_dir))  # the quick preset: SimpleCNN has one seed
     assert "(one seed, so no interval)" in ctx["fashion"]["e"]["overall"]
     assert "±" not in ctx["fashion"]["e"]["overall"]
 
@@ -370,6 +374,7 @@ def test_study_shapes_are_accepted(fixture_dir, tmp_path):
         lc = res["imdb"]["explore"]["learning_curve"]
         lc["regimes"]["frozen"][0] = None                            # a size this regime did not run
         del lc["tfidf_sizes"], lc["tfidf_all"]                        # only the per-size list
+        lc["tfidf"] = [lc["tfidf"][0]] + [None] * (len(lc["tfidf"]) - 1)
         res["imdb"]["explore_best"]["test_accuracy"] = {"mean": 0.84}  # a summary instead of a float
     run = _copy_run(fixture_dir, tmp_path / "run", edit)
     ctx = builder.build_context(run, _results(run))
@@ -386,16 +391,6 @@ def test_tfidf_alone_still_references_its_table(fixture_dir, tmp_path):
     run = _copy_run(fixture_dir, tmp_path / "run", edit)
     text = builder.build_context(run, _results(run))["imdb"]["e"]["text"]
     assert "@tab-imdb-explore" in text and "Not run in this preset: the model variants" in text
-
-
-def test_curve_facts_overfitting_needs_a_clear_rise():
-    def hist(val_losses):
-        return [[{"epoch": i + 1, "train_loss": 1.0 / (i + 1), "train_accuracy": 0.5 + 0.1 * i,
-                  "val_loss": v, "val_accuracy": 0.5 + 0.05 * i} for i, v in enumerate(val_losses)]]
-    assert not sections.curve_facts(hist([0.70, 0.6940, 0.6941]))["overfit"]  # flat: noise, not overfitting
-    facts = sections.curve_facts(hist([0.70, 0.50, 0.60]))
-    assert facts["overfit"] and facts["best_epoch"] == 2
-    assert facts["gap"] == pytest.approx(0.7 - 0.6)
 
 
 def test_figures_are_numbered_in_order_of_first_mention(report):
@@ -429,13 +424,15 @@ def test_dirty_commit_is_shown(fixture_dir, tmp_path):
     run = _copy_run(fixture_dir, tmp_path / "run", edit)
     text = _flat(pdf_text(build_report(run))[1])
     assert "git commit 0123456789ab-dirty" in text
-    assert "cnnrnn run --out runs/fixture --preset default" in text  # the command from config.json
+    command = json.loads((fixture_dir / "config.json").read_text())["command"]
+    assert "cnnrnn run --out" in command and _flat(command)[:40] in text  # the command from config.json
 
 
 def test_full_data_compares_with_maas(fixture_dir, tmp_path):
     def edit(res):
-        res["imdb"]["data"].update(train_size=22500, test_full=True)
-        res["imdb"]["explore_best"].update(name="explore.bilstm", test_accuracy=0.874, train_size=25000)
+        res["imdb"]["data"].update(train_size=22500, test_full=True, train_full=True)
+        res["imdb"]["explore_best"].update(name="explore.bilstm", test_accuracy=0.874, train_size=22500,
+                                           full_data=True)
     run = _copy_run(fixture_dir, tmp_path / "run", edit)
     text = _flat(builder.build_context(run, _results(run))["imdb"]["e"]["text"])
     assert "With the full training and test sets, the best model of this run" in text
@@ -444,19 +441,19 @@ def test_full_data_compares_with_maas(fixture_dir, tmp_path):
 
 def test_frozen_winning_changes_the_explanation(fixture_dir, tmp_path):
     def edit(res):
-        res["imdb"]["frozen"]["test_accuracy"] = summarize([0.90, 0.91, 0.92])
+        for pair in res["imdb"]["comparison"]["pairs"]:
+            if (pair["a"], pair["b"]) == ("finetune", "frozen"):
+                pair.update(diff=-0.05, verdict="frozen", winner="b", ci95=[-0.08, -0.02], p=0.01)
     run = _copy_run(fixture_dir, tmp_path / "run", edit)
     text = _flat(builder.build_context(run, _results(run))["imdb"]["d"]["text"])
-    assert "Frozen GloVe beats fine-tuning by" in text
-    assert "Here fine-tuning did not beat frozen embeddings" in text
+    assert "Frozen GloVe beats fine-tuned GloVe by 5.0 points" in text and "the difference is real" in text
+    assert "Here fine-tuning did worse than frozen embeddings" in text
 
 
 def test_explore_sentence_says_when_best_and_runner_up_had_different_budgets(report, fixture_dir):
     text = _flat(report[2])
     res = _results(fixture_dir)
     explore = res["fashion"]["explore"]
-    ranked = sorted(explore, key=lambda k: explore[k]["test_accuracy"]["mean"], reverse=True)
-    best = res["fashion"]["explore_best"]
-    runner = next(k for k in ranked if k != best)
+    best, runner = res["fashion"]["best"]["name"], res["fashion"]["best"]["runner_up"]
     differ = explore[best]["epochs"] != explore[runner]["epochs"]
     assert ("had different training budgets" in text) == differ

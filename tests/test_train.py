@@ -1,7 +1,12 @@
+import pytest
 import torch
 from torch import nn
 
-from cnnrnn.train import argmax_predict, evaluate, fit, threshold_predict
+from cnnrnn.data.augment import random_crop_flip
+from cnnrnn.errors import CnnrnnError
+from cnnrnn.models.cnn import build_cnn
+from cnnrnn.train import (FlipAverage, NonFiniteLoss, SmoothedNLLLoss, argmax_predict, evaluate, fit,
+                          one_cycle_lambda, threshold_predict)
 
 
 def _batches(x, y, bs):
@@ -56,3 +61,55 @@ def test_fit_reports_validation_with_eval_loss_fn():
                opt, epochs=1, eval_loss_fn=nn.NLLLoss())
     assert hist[0]["train_loss"] == 7.0
     assert abs(hist[0]["val_loss"] - float(nn.NLLLoss()(model(x), y))) < 1e-6
+
+
+def test_crop_flip_keeps_shape_and_content():
+    x = torch.rand(6, 1, 28, 28)
+    g = torch.Generator().manual_seed(0)
+    y = random_crop_flip(x, pad=0, generator=g)  # pad 0: only flips
+    for a, b in zip(x, y):
+        assert torch.equal(a, b) or torch.equal(a.flip(-1), b)
+    z = random_crop_flip(x, pad=2, generator=g)
+    assert z.shape == x.shape and z.max() <= x.max()
+
+
+def test_smoothed_nll_equals_cross_entropy_with_label_smoothing():
+    torch.manual_seed(0)
+    logits = torch.randn(16, 10)
+    y = torch.randint(0, 10, (16,))
+    ours = SmoothedNLLLoss(0.1)(torch.log_softmax(logits, 1), y)
+    ref = nn.CrossEntropyLoss(label_smoothing=0.1)(logits, y)
+    assert torch.allclose(ours, ref, atol=1e-6)
+
+
+def test_flip_average_is_a_log_posterior_and_mirror_invariant():
+    torch.manual_seed(0)
+    model = build_cnn("cnn3_bn_wide_head").eval()
+    tta = FlipAverage(model)
+    x = torch.rand(4, 1, 28, 28)
+    out = tta(x)
+    assert torch.allclose(out.exp().sum(1), torch.ones(4), atol=1e-5)
+    assert torch.allclose(out, tta(x.flip(-1)), atol=1e-5)       # averaging over the flip makes it invariant
+    sym = torch.cat([x[..., :14], x[..., :14].flip(-1)], dim=-1)  # a left-right symmetric image
+    assert torch.allclose(tta(sym), model(sym), atol=1e-5)
+
+
+def test_one_cycle_schedule_warms_up_then_decays_to_zero():
+    f = one_cycle_lambda(100, warmup=0.15)
+    assert f(0) == pytest.approx(0.1) and f(15) == pytest.approx(1.0) and f(100) == 0.0
+    values = [f(s) for s in range(101)]
+    assert values[:16] == sorted(values[:16]) and values[15:] == sorted(values[15:], reverse=True)
+
+
+def test_non_finite_loss_stops_with_epoch_and_step():
+    torch.manual_seed(0)
+    model = nn.Linear(3, 2)
+    x = torch.randn(40, 3)
+    y = torch.randint(0, 2, (40,))
+    opt = torch.optim.SGD(model.parameters(), lr=float("inf"))
+    loss = nn.CrossEntropyLoss()
+    batches = lambda epoch: [(x[i:i + 10], y[i:i + 10]) for i in range(0, 40, 10)]  # noqa: E731
+    with pytest.raises(NonFiniteLoss) as exc:
+        fit(model, batches, None, loss, opt, epochs=3, where="demo")
+    msg = str(exc.value)
+    assert isinstance(exc.value, CnnrnnError) and "demo" in msg and "epoch 1, step 2" in msg and "\n" not in msg

@@ -4,7 +4,6 @@ import math
 import pytest
 
 from cnnrnn.errors import CnnrnnError
-from cnnrnn.experiment import Experiment, RunContext, run_experiments
 from cnnrnn.utils.device import resolve_device
 from cnnrnn.utils.io import atomic_path, atomic_write_json, deep_merge, read_json
 from cnnrnn.utils.stats import intervals_overlap, summarize
@@ -53,47 +52,18 @@ def test_resolve_device():
         resolve_device("tpu")
 
 
-def test_runner_resumes_and_reruns_on_config_change(tmp_path):
-    calls = []
-
-    def make(value):
-        def run(ctx):
-            calls.append(value)
-            return {"study": {"value": value}}
-        return Experiment(name="study.one", run=run, config={"v": value})
-
-    ctx = RunContext(out=tmp_path, device=resolve_device("cpu"), data_root=tmp_path)
-    res = run_experiments([make(1)], ctx, config={})
-    assert res["study"]["value"] == 1 and res["run"]["complete"] is True
-    run_experiments([make(1)], ctx, config={})
-    assert calls == [1]  # resumed: not run again
-    res = run_experiments([make(2)], ctx, config={})
-    assert calls == [1, 2] and res["study"]["value"] == 2
-    run_experiments([make(2)], ctx, config={}, force=True)
-    assert calls == [1, 2, 2]
-    assert (tmp_path / "environment.json").exists() and (tmp_path / "experiments" / "study.one.json").exists()
-
-
-def test_runner_starts_fresh_results_for_another_preset(tmp_path):
-    ctx = RunContext(out=tmp_path, device=resolve_device("cpu"), data_root=tmp_path, preset="quick")
-    run_experiments([Experiment(name="a", run=lambda c: {"a": 1})], ctx, config={})
-    ctx = RunContext(out=tmp_path, device=resolve_device("cpu"), data_root=tmp_path, preset="default")
-    res = run_experiments([Experiment(name="b", run=lambda c: {"b": 2})], ctx, config={})
-    assert "a" not in res and res["b"] == 2 and res["run"]["preset"] == "default"
-
-
 def test_threads_option_sets_torch_threads(tmp_path):
     import argparse
 
     import torch
 
-    from cnnrnn.experiment import add_run_args, make_context
+    from cnnrnn.cli_options import add_run_args, settings_from_args
 
     p = argparse.ArgumentParser()
     add_run_args(p, default_out=str(tmp_path / "run"))
     before = torch.get_num_threads()
     try:
-        make_context(p.parse_args(["--threads", "1", "--device", "cpu"]))
+        settings_from_args(p.parse_args(["--threads", "1", "--device", "cpu"]))
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)

@@ -23,9 +23,9 @@ from cnnrnn.utils.perf import tune_cpu_allocator
 
 # Each module defines register_cli(subparsers), adding its command(s) with `func` set.
 COMMAND_MODULES = [
-    "cnnrnn.studies.fashion",
-    "cnnrnn.studies.imdb",
-    "cnnrnn.studies.glove",
+    "cnnrnn.studies.fashion.cli",
+    "cnnrnn.studies.imdb.cli",
+    "cnnrnn.studies.imdb.glove",
     "cnnrnn.pipeline",
     "cnnrnn.report.builder",
     "cnnrnn.bundle",

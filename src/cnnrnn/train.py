@@ -7,17 +7,37 @@
 `(tokens, lengths)`). Batches are cut from tensors that already live on the device, so
 the loop itself does no per-sample Python work. Running sums stay on the device and are
 read once per epoch: a `.item()` per step would force a device sync every batch.
+
+Also here, because every recipe of both studies uses them: learning-rate schedules
+(`one_cycle_lambda`, `cosine_lambda`), label smoothing for log-probability models
+(`SmoothedNLLLoss`), test-time flip averaging (`FlipAverage`), a stop on non-finite losses, and
+weight IO (safetensors only: loading runs no code).
 """
 
 from __future__ import annotations
 
+import math
 import time
+from pathlib import Path
 from typing import Callable, Iterable
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
+from cnnrnn.errors import CnnrnnError
+
 Batch = tuple[torch.Tensor | tuple[torch.Tensor, ...], torch.Tensor]
+
+
+class NonFiniteLoss(CnnrnnError):
+    """The training loss became inf or nan: the run stops and is not recorded as finished."""
+
+    def __init__(self, step: int, value: float, where: str = "", epoch: int | None = None):
+        self.step, self.value = step, value
+        at = f"epoch {epoch}, step {step}" if epoch is not None else f"step {step}"
+        super().__init__(f"{where + ': ' if where else ''}training loss became {value} at {at}; lower the "
+                         "learning rate or clip gradients (--grad-clip) and run again")
 
 
 def argmax_predict(output: torch.Tensor) -> torch.Tensor:
@@ -46,6 +66,7 @@ def train_one_epoch(model: nn.Module, batches: Iterable[Batch], loss_fn: Callabl
     model.train()
     loss_sum = correct = None
     n = 0
+    step_losses = []  # 0-d tensors on the device: checked for non-finite values once, at the end
     for inputs, targets in batches:
         optimizer.zero_grad(set_to_none=True)
         output = _forward(model, inputs)
@@ -57,6 +78,7 @@ def train_one_epoch(model: nn.Module, batches: Iterable[Batch], loss_fn: Callabl
         if step_scheduler is not None:
             step_scheduler.step()
         bs = targets.shape[0]
+        step_losses.append(loss.detach())
         batch_loss = loss.detach() * bs
         batch_correct = (predict(output.detach()) == targets).sum()
         loss_sum = batch_loss if loss_sum is None else loss_sum + batch_loss
@@ -64,6 +86,11 @@ def train_one_epoch(model: nn.Module, batches: Iterable[Batch], loss_fn: Callabl
         n += bs
     if n == 0:
         raise ValueError("train_one_epoch got no batches")
+    losses = torch.stack(step_losses)
+    finite = torch.isfinite(losses)
+    if not bool(finite.all()):
+        step = int((~finite).nonzero()[0, 0])
+        raise NonFiniteLoss(step + 1, float(losses[step]))
     return {"loss": float(loss_sum) / n, "accuracy": float(correct) / n, "samples": n}
 
 
@@ -102,14 +129,16 @@ def evaluate(model: nn.Module, batches: Iterable[Batch], loss_fn: Callable, *, p
 def fit(model: nn.Module, train_batches: Callable[[int], Iterable[Batch]], val_batches: Callable[[], Iterable[Batch]] | None,
         loss_fn: Callable, optimizer: torch.optim.Optimizer, *, epochs: int, predict: Callable = argmax_predict,
         scheduler=None, scheduler_interval: str = "epoch", grad_clip: float | None = None,
-        eval_loss_fn: Callable | None = None, on_epoch: Callable[[dict], None] | None = None) -> list[dict]:
+        eval_loss_fn: Callable | None = None, on_epoch: Callable[[dict], None] | None = None,
+        where: str = "") -> list[dict]:
     """Train for `epochs`; return one history row per epoch.
 
     Row: {epoch, train_loss, train_accuracy, val_loss, val_accuracy, seconds, lr}. The validation
     numbers come from a separate evaluation pass after the epoch (in eval mode), so train and
     validation curves are comparable. `scheduler.step()` is called once per epoch, or after every
     optimizer step with scheduler_interval="step". `eval_loss_fn` (default: `loss_fn`) is the loss
-    reported for validation, e.g. plain NLL when training uses label smoothing.
+    reported for validation, e.g. plain NLL when training uses label smoothing. A non-finite
+    training loss raises `NonFiniteLoss` naming `where`, the epoch and the step.
     """
     if scheduler_interval not in ("epoch", "step"):
         raise ValueError(f"scheduler_interval must be 'epoch' or 'step', not {scheduler_interval!r}")
@@ -118,8 +147,11 @@ def fit(model: nn.Module, train_batches: Callable[[int], Iterable[Batch]], val_b
     for epoch in range(1, epochs + 1):
         t0 = time.perf_counter()
         lr = optimizer.param_groups[0]["lr"]
-        tr = train_one_epoch(model, train_batches(epoch), loss_fn, optimizer, predict=predict, grad_clip=grad_clip,
-                             step_scheduler=per_step)
+        try:
+            tr = train_one_epoch(model, train_batches(epoch), loss_fn, optimizer, predict=predict,
+                                 grad_clip=grad_clip, step_scheduler=per_step)
+        except NonFiniteLoss as e:
+            raise NonFiniteLoss(e.step, e.value, where, epoch) from None
         row = {"epoch": epoch, "train_loss": tr["loss"], "train_accuracy": tr["accuracy"]}
         if val_batches is not None:
             va = evaluate(model, val_batches(), eval_loss_fn or loss_fn, predict=predict)
@@ -132,3 +164,73 @@ def fit(model: nn.Module, train_batches: Callable[[int], Iterable[Batch]], val_b
         if on_epoch is not None:
             on_epoch(row)
     return history
+
+
+# ---------------------------------------------------------------- schedules, losses, test-time averaging
+
+def one_cycle_lambda(total_steps: int, warmup: float = 0.15) -> Callable[[int], float]:
+    """Per-step factor: linear warm-up from 10% over the first `warmup` of the steps, then linear
+    decay to 0 at the last step (short runs end at a small rate, which is where they gain most)."""
+    w = max(1, int(warmup * total_steps))
+
+    def f(step: int) -> float:
+        if step < w:
+            return 0.1 + 0.9 * step / w
+        return max(0.0, (total_steps - step) / max(1, total_steps - w))
+    return f
+
+
+def cosine_lambda(epochs: int) -> Callable[[int], float]:
+    """Per-epoch cosine decay to 10% of the initial rate."""
+    return lambda e: 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(e, epochs) / max(epochs, 1)))
+
+
+class SmoothedNLLLoss(nn.Module):
+    """NLLLoss with label smoothing for models that output log-probabilities:
+    (1 - eps) * NLL + eps * mean over classes of -log p (what CrossEntropyLoss(label_smoothing=eps) does)."""
+
+    def __init__(self, eps: float):
+        super().__init__()
+        self.eps = eps
+
+    def forward(self, log_probs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        nll = F.nll_loss(log_probs, target)
+        return (1 - self.eps) * nll - self.eps * log_probs.mean(dim=1).mean()
+
+
+class FlipAverage(nn.Module):
+    """Test-time augmentation: the average of the model's class probabilities on x and on x mirrored
+    left-right, returned as log-probabilities like the model's own output."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        both = torch.stack([self.model(x), self.model(x.flip(-1))])
+        return torch.logsumexp(both, dim=0) - math.log(2.0)
+
+
+# ---------------------------------------------------------------- weights (safetensors only)
+
+def weights_bytes(model: nn.Module) -> bytes:
+    """The model's state as safetensors bytes (tasks return these; the driver writes the file)."""
+    from safetensors.torch import save
+
+    return save({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()})
+
+
+def load_weights_into(model: nn.Module, path: str | Path, device: torch.device | str = "cpu") -> nn.Module:
+    """Fill `model` from a .safetensors file (no pickle, so no code runs on load); one-line errors."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    try:
+        state = load_file(str(path), device=str(device))
+    except (OSError, SafetensorError) as e:
+        raise CnnrnnError(f"{path}: cannot read safetensors weights ({e})") from None
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as e:
+        raise CnnrnnError(f"{path}: weights do not fit the model ({str(e).splitlines()[0]})") from None
+    return model.to(device).eval()

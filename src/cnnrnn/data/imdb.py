@@ -21,7 +21,6 @@ whitespace-only reviews are errors (a review with no words is almost certainly a
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import re
 import tarfile

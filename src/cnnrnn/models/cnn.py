@@ -28,7 +28,6 @@ inputs with ties. bench/bench_fashion.py measures what it buys.
 
 from __future__ import annotations
 
-import math
 from typing import Callable
 
 import torch
@@ -219,117 +218,23 @@ class SmallResNet(nn.Module):
         return self.head(self.blocks(self.stem(x)))
 
 
-# ---------------------------------------------------------------- augmentation (on whole batches)
+# ---------------------------------------------------------------- the architectures, by name
 
-def random_crop_flip(x: torch.Tensor, pad: int = 2, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Random translation by up to `pad` pixels and horizontal flip, per image, as tensor ops.
-
-    Fashion-MNIST items are left-right symmetric enough for flips to be label-preserving.
-    """
-    b = x.shape[0]
-    dev = x.device
-    padded = F.pad(x, (pad, pad, pad, pad))
-    dx = torch.randint(0, 2 * pad + 1, (b,), generator=generator).to(dev)
-    dy = torch.randint(0, 2 * pad + 1, (b,), generator=generator).to(dev)
-    flip = (torch.rand(b, generator=generator) < 0.5).to(dev)
-    h, w = x.shape[-2:]
-    ar_h = torch.arange(h, device=dev)
-    ar_w = torch.arange(w, device=dev)
-    rows = (dy[:, None] + ar_h[None, :])                          # (B, H)
-    cols = dx[:, None] + torch.where(flip[:, None], ar_w.flip(0)[None, :], ar_w[None, :])  # (B, W)
-    bidx = torch.arange(b, device=dev)[:, None, None]
-    return padded[:, 0][bidx, rows[:, :, None], cols[:, None, :]].unsqueeze(1)
-
-
-# ---------------------------------------------------------------- the registry
-
-class FlipAverage(nn.Module):
-    """Test-time augmentation: the average of the model's class probabilities on x and on x mirrored
-    left-right, returned as log-probabilities like the model's own output."""
-
-    def __init__(self, model: nn.Module):
-        super().__init__()
-        self.model = model
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        both = torch.stack([self.model(x), self.model(x.flip(-1))])
-        return torch.logsumexp(both, dim=0) - math.log(2.0)
-
-
-class SmoothedNLLLoss(nn.Module):
-    """NLLLoss with label smoothing for models that output log-probabilities:
-    (1 - eps) * NLL + eps * mean over classes of -log p (what CrossEntropyLoss(label_smoothing=eps) does)."""
-
-    def __init__(self, eps: float):
-        super().__init__()
-        self.eps = eps
-
-    def forward(self, log_probs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        nll = F.nll_loss(log_probs, target)
-        return (1 - self.eps) * nll - self.eps * log_probs.mean(dim=1).mean()
-
-
-class ModelSpec:
-    """A registry entry: how to build the model and the training recipe that goes with it.
-
-    schedule: "constant"; "cosine" (per epoch, down to 10%); "onecycle" (per step: linear warm-up
-    over the first 15% of steps, then linear decay to 0). label_smoothing: for the training loss.
-    test_flip: evaluate the test set with `FlipAverage`.
-    """
-
-    def __init__(self, build: Callable[[], nn.Module], description: str, *, augment: bool = False,
-                 lr: float = 1e-3, weight_decay: float = 0.0, schedule: str = "constant",
-                 label_smoothing: float = 0.0, test_flip: bool = False):
-        self.build, self.description, self.augment = build, description, augment
-        self.lr, self.weight_decay, self.schedule = lr, weight_decay, schedule
-        self.label_smoothing, self.test_flip = label_smoothing, test_flip
-
-
-MODELS: dict[str, ModelSpec] = {
-    "simple_cnn": ModelSpec(SimpleCNN, SimpleCNN.description),
-    "cnn2_relu": ModelSpec(lambda: ConvNet((32, 64)), "2 conv blocks (32, 64) with ReLU and max-pool, FC 128"),
-    "cnn3_bn": ModelSpec(lambda: ConvNet((32, 64, 128), bn=True), "3 conv blocks (32, 64, 128) with BatchNorm",
-                         schedule="cosine"),
-    "cnn3_bn_dropout_aug": ModelSpec(lambda: ConvNet((32, 64, 128), bn=True, dropout=0.3),
-                                     "3 conv blocks with BatchNorm, dropout 0.3, random crop/flip",
-                                     augment=True, schedule="cosine", lr=2e-3),
-    "cnn3_bn_fast": ModelSpec(lambda: ConvNet((32, 64, 128), bn=True, hidden=256),
-                              "cnn3_bn with FC 256, crop/flip, one-cycle AdamW, label smoothing, flip at test",
-                              augment=True, schedule="onecycle", lr=3e-3, weight_decay=0.05,
-                              label_smoothing=0.1, test_flip=True),
-    "resnet_small": ModelSpec(SmallResNet, "residual: stem + pool, 3 basic blocks (32, 64, 128), global pool",
-                              schedule="cosine", lr=2e-3),
+# name -> (builder, description). How each is trained (optimizer, schedule, augmentation, ...) is a
+# *recipe*, in studies/fashion/config.py; this module only knows architectures.
+ARCHITECTURES: dict[str, tuple[Callable[[], nn.Module], str]] = {
+    "simple_cnn": (SimpleCNN, SimpleCNN.description),
+    "cnn2": (lambda: ConvNet((32, 64)), "2 conv blocks (32, 64) with ReLU and max-pool, FC 128"),
+    "cnn3_bn": (lambda: ConvNet((32, 64, 128), bn=True), "3 conv blocks (32, 64, 128) with BatchNorm, FC 128"),
+    "cnn3_bn_dropout": (lambda: ConvNet((32, 64, 128), bn=True, dropout=0.3),
+                        "3 conv blocks (32, 64, 128) with BatchNorm, dropout 0.3, FC 128"),
+    "cnn3_bn_wide_head": (lambda: ConvNet((32, 64, 128), bn=True, hidden=256),
+                          "3 conv blocks (32, 64, 128) with BatchNorm, FC 256"),
+    "resnet_small": (SmallResNet, "residual: stem + pool, 3 basic blocks (32, 64, 128), global pool"),
 }
 
 
-def model_names() -> list[str]:
-    return list(MODELS)
-
-
-def build_model(name: str) -> nn.Module:
-    from cnnrnn.errors import CnnrnnError
-
-    if name not in MODELS:
-        raise CnnrnnError(f"--model {name!r}: unknown model; choose one of {', '.join(MODELS)}")
-    return MODELS[name].build()
-
-
-def count_params(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
-
-
-def one_cycle_lambda(total_steps: int, warmup: float = 0.15) -> Callable[[int], float]:
-    """Per-step factor: linear warm-up from 10% over the first `warmup` of the steps, then linear
-    decay to 0 at the last step (short runs end at a small rate, which is where they gain most)."""
-    w = max(1, int(warmup * total_steps))
-
-    def f(step: int) -> float:
-        if step < w:
-            return 0.1 + 0.9 * step / w
-        return max(0.0, (total_steps - step) / max(1, total_steps - w))
-    return f
-
-
-def cosine_lambda(epochs: int) -> Callable[[int], float]:
-    """Per-epoch cosine decay to 10% of the initial rate."""
-    return lambda e: 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(e, epochs) / max(epochs, 1)))
+def build_cnn(arch: str) -> nn.Module:
+    if arch not in ARCHITECTURES:
+        raise ValueError(f"unknown architecture {arch!r}; one of {', '.join(ARCHITECTURES)}")
+    return ARCHITECTURES[arch][0]()

@@ -119,23 +119,3 @@ class SimpleLSTM(SentimentRNN):
 
     def __init__(self, vocab_size: int, **kwargs):
         super().__init__(vocab_size, **{**DEFAULTS, **kwargs})
-
-
-def copy_to_layerwise(packed_model: SentimentRNN, layerwise_model: SentimentRNN) -> None:
-    """Copy a packed bidirectional model's weights into the layer-wise (gather) one (for tests)."""
-    src = packed_model.state_dict()
-    dst = {}
-    for name, value in src.items():
-        if name.startswith("rnn."):
-            param = name[4:]
-            reverse = param.endswith("_reverse")
-            base = param.removesuffix("_reverse")
-            kind, layer = base.rsplit("_l", 1)
-            dst[f"layers.{layer}.{int(reverse)}.{kind}_l0"] = value
-        else:
-            dst[name] = value
-    layerwise_model.load_state_dict(dst)
-
-
-def count_params(model: nn.Module, trainable_only: bool = False) -> int:
-    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)

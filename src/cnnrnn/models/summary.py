@@ -2,6 +2,7 @@
 
     rows = layer_table(SimpleCNN(), (1, 28, 28))
     print(format_table(rows))
+    count_params(model), count_params(model, trainable_only=True)
 
 Each row is {name, type, input_shape, output_shape, params}, shapes without the batch
 dimension. Only leaf modules (those without children) get a row, in the order they run, so a
@@ -58,3 +59,7 @@ def format_table(rows: list[dict], total: int | None = None) -> str:
 
     sep = "  ".join("-" * w for w in widths)
     return "\n".join([line(head), sep, *map(line, body[:-1]), sep, line(body[-1])])
+
+
+def count_params(model: nn.Module, trainable_only: bool = False) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)

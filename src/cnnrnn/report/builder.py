@@ -5,8 +5,8 @@
 
 The builder reads `results.json` (the contract is docs/results.md) and the figures it names,
 turns them into a *context* of preformatted strings, table rows and sentences chosen by the
-data (the hardest class is named from the per-class results; a difference is called
-significant only if the 95 % intervals do not overlap), and hands that context to the Typst
+data (every verdict, such as which difference is real or which model is best, was decided by
+the studies and is only phrased here), and hands that context to the Typst
 template `template.typ` shipped in this package. The template holds the structure and the
 wording that does not depend on the data, but no numbers.
 
@@ -29,7 +29,7 @@ from importlib import resources
 from pathlib import Path
 
 from cnnrnn.errors import CnnrnnError
-from cnnrnn.report import sections
+from cnnrnn.report import common, fashion, imdb
 from cnnrnn.report.format import PLACEHOLDER
 from cnnrnn.report.results import Results
 from cnnrnn.utils.io import atomic_path, atomic_write_json, read_json
@@ -44,8 +44,8 @@ def build_context(run_dir: Path, results: dict) -> dict:
     res = Results(results, source=run_dir / "results.json")
     figures: dict[str, str] = {}
     ctx = {}
-    parts = (("run", lambda: sections.run_info(res, run_dir)), ("fashion", lambda: sections.fashion(res, figures)),
-             ("imdb", lambda: sections.imdb(res, figures)), ("limits", lambda: sections.limitations(res)))
+    parts = (("run", lambda: common.run_info(res, run_dir)), ("fashion", lambda: fashion.fashion(res, figures)),
+             ("imdb", lambda: imdb.imdb(res, figures)), ("limits", lambda: common.limitations(res)))
     for part, make in parts:
         try:
             ctx[part] = make()

@@ -18,52 +18,54 @@ from pathlib import Path
 from cnnrnn.data import glove as glove_mod
 from cnnrnn.data.paths import data_root
 from cnnrnn.errors import CnnrnnError
-from cnnrnn.experiment import positive_int
+from cnnrnn.cli_options import positive_int
 from cnnrnn.utils.figures import save_figure
 from cnnrnn.utils.io import atomic_write_json
 from cnnrnn.utils.progress import log
 
 NEIGHBOUR_WORDS = ["good", "bad", "great", "terrible", "boring", "masterpiece", "awful", "excellent"]
+# Pairs of opposite sentiment: if GloVe lists one as a nearest neighbour of the other, 2c says so.
+OPPOSITES = {frozenset(p) for p in (("good", "bad"), ("great", "terrible"), ("best", "worst"), ("love", "hate"),
+                                     ("excellent", "awful"), ("better", "worse"), ("great", "awful"),
+                                     ("good", "terrible"), ("wonderful", "horrible"), ("positive", "negative"))}
 
 
-def describe(glove: glove_mod.Glove, counts: dict[str, int] | None, figures_dir: Path | None,
-             stem: str = "glove_tsne") -> dict:
-    """Everything `cnnrnn glove describe` prints, as a dict (results.json imdb.glove)."""
+def opposite_neighbours(neighbours: dict) -> list[list]:
+    """[word, neighbour, cosine] where GloVe lists a word of opposite sentiment among the neighbours."""
+    return [[word, str(n), float(cos)] for word, ns in neighbours.items() for n, cos in ns
+            if frozenset((word, n)) in OPPOSITES]
+
+
+def describe(glove: glove_mod.Glove, counts: dict[str, int] | None, tsne: bool = True) -> dict:
+    """Everything `cnnrnn glove describe` reports, as a dict (results.json imdb.glove); with `tsne`,
+    also the 2-D t-SNE coordinates of about 90 sentiment and neutral words ("tsne": {words, xy})."""
     out = {"source": glove.source, "format": glove.format, "words": len(glove), "dim": glove.dim,
            "stats": glove_mod.value_stats(glove),
            "neighbours": glove_mod.nearest_neighbours(glove, NEIGHBOUR_WORDS, k=5)}
+    out["opposite_neighbours"] = opposite_neighbours(out["neighbours"])
     if counts is not None:
         out["coverage"] = glove_mod.coverage(glove, counts)
-    if figures_dir is not None:
-        import matplotlib.pyplot as plt
-
-        words = glove_mod.SENTIMENT_WORDS + glove_mod.NEUTRAL_WORDS
-        present, xy = glove_mod.tsne_map(glove, words)
-        sentiment = set(glove_mod.SENTIMENT_WORDS)
-        fig, ax = plt.subplots(figsize=(7, 5.5))
-        colors = ["C3" if w in sentiment else "C0" for w in present]
-        ax.scatter(xy[:, 0], xy[:, 1], c=colors, s=8)
-        for w, (x, y) in zip(present, xy):
-            ax.annotate(w, (x, y), fontsize=6, color="C3" if w in sentiment else "C0")
-        ax.set_title(f"t-SNE of {len(present)} GloVe vectors ({glove.dim}-d): sentiment (red) vs other words")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        save_figure(fig, figures_dir, stem)
-        out["figure"] = f"figures/{stem}"
-        out["tsne_words"] = len(present)
+    if tsne:
+        present, xy = glove_mod.tsne_map(glove, glove_mod.SENTIMENT_WORDS + glove_mod.NEUTRAL_WORDS)
+        out["tsne"] = {"words": present, "xy": xy.tolist()}
     return out
+
+
+def tsne_figure(desc: dict):
+    from cnnrnn.studies.imdb import figures
+
+    return figures.tsne(desc["tsne"]["words"], desc["tsne"]["xy"], set(glove_mod.SENTIMENT_WORDS), desc["dim"])
 
 
 def _imdb_counts(args) -> tuple[dict[str, int], list[str]]:
     """Word counts of the default IMDB training subset's vocabulary (what the study trains on)."""
-    import torch
-
-    from cnnrnn.studies.imdb import prepare, preset_config
+    from cnnrnn.data.imdb_tensors import prepare
+    from cnnrnn.studies.imdb.config import preset_config
 
     cfg = preset_config("default")
     if args.train_size:
         cfg.train_size = args.train_size
-    data = prepare(cfg, data_root(args.data), torch.device("cpu"))
+    data = prepare(cfg.data_spec(), data_root(args.data), "cpu")
     counts = {w: c for w, c in data.vocab.counts.items() if w in data.vocab.stoi}
     return counts, data.vocab.itos
 
@@ -72,7 +74,7 @@ def _describe_cli(args) -> int:
     glove = glove_mod.load_glove(args.glove)
     counts = None if args.vocab_from == "none" else _imdb_counts(args)[0]
     out = Path(args.out) if args.out else None
-    desc = describe(glove, counts, out / "figures" if out else None)
+    desc = describe(glove, counts, tsne=out is not None)
     log(f"source:     {desc['source']}")
     log(f"format:     {desc['format']}")
     log(f"words:      {desc['words']:,}   dimension: {desc['dim']}")
@@ -87,8 +89,10 @@ def _describe_cli(args) -> int:
     for w, nn in desc["neighbours"].items():
         log(f"nearest to {w!r}: " + ", ".join(f"{n} ({s:.2f})" for n, s in nn))
     if out:
+        save_figure(tsne_figure(desc), out / "figures", "glove_tsne")
+        desc["figures"] = {"tsne": "figures/glove_tsne"}
         atomic_write_json(out / "glove_describe.json", desc)
-        log(f"t-SNE map: {out / desc['figure']}.pdf/.png; description: {out / 'glove_describe.json'}")
+        log(f"t-SNE map: {out / 'figures/glove_tsne'}.pdf/.png; description: {out / 'glove_describe.json'}")
     return 0
 
 

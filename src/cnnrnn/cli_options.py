@@ -1,0 +1,102 @@
+"""Options every training command shares (`cnnrnn run|fashion|imdb`), their checks, and the glue
+from parsed options to a run: settings, executor, the run itself, and the summary it prints."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import shlex
+from pathlib import Path
+
+import torch
+
+from cnnrnn.data.paths import data_root
+from cnnrnn.errors import CnnrnnError
+from cnnrnn.runner import PRESETS, Experiment, RunSettings, run_experiments
+from cnnrnn.utils.device import DEVICE_CHOICES, resolve_device
+from cnnrnn.utils.progress import log
+
+
+def positive_int(text: str) -> int:
+    """argparse type for counts such as --epochs and --seeds."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type for rates and norms: a finite number greater than 0 (inf and nan are refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{value} must be greater than 0")
+    return value
+
+
+def add_run_args(p: argparse.ArgumentParser, default_out: str) -> None:
+    """Options every training command takes."""
+    p.add_argument("--out", default=default_out, help=f"run directory (default: {default_out})")
+    p.add_argument("--data", default=None,
+                   help="data root holding fashion-mnist/ and imdb/ (default: $CNNRNN_DATA, else ~/.cache/cnnrnn)")
+    p.add_argument("--device", default="auto", choices=DEVICE_CHOICES,
+                   help="compute device; auto picks cuda, then mps, then cpu (default: auto)")
+    p.add_argument("--preset", default="default", choices=PRESETS,
+                   help="quick: every path on small subsets (~a minute on a CPU); default: the assignment's "
+                        "settings plus explorations; full: larger, meant for a GPU or a cluster (default: default)")
+    p.add_argument("--force", action="store_true", help="re-run tasks that finished earlier (default: resume)")
+    p.add_argument("--threads", type=positive_int, default=None,
+                   help="CPU threads for torch per task (default: torch's choice with --jobs 1, else 1 per process)")
+    p.add_argument("--jobs", type=positive_int, default=1,
+                   help="local executor: run tasks in this many processes at once, one thread each "
+                        "(2 is fastest on a 2-core CPU) (default: 1, in this process)")
+    p.add_argument("--executor", default="local", choices=("local", "ray"),
+                   help="where tasks run: local (this machine) or ray (a Ray cluster; pip install '.[ray]') "
+                        "(default: local)")
+    p.add_argument("--address", default=None, metavar="ADDR",
+                   help="with --executor ray: 'auto' or host:port of a running cluster (default: start Ray "
+                        "on this machine)")
+
+
+def settings_from_args(args: argparse.Namespace) -> RunSettings:
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise CnnrnnError(f"--out {out}: exists and is not a directory")
+    if args.address is not None and args.executor != "ray":
+        raise CnnrnnError("--address: only meaningful with --executor ray")
+    threads = args.threads
+    if threads:
+        torch.set_num_threads(threads)
+    return RunSettings(out=out, device=resolve_device(args.device), data_root=data_root(args.data),
+                       preset=args.preset, threads=threads)
+
+
+def executor_from_args(args: argparse.Namespace):
+    from cnnrnn.executors import make_executor
+
+    return make_executor(args.executor, jobs=args.jobs, address=args.address)
+
+
+def command_line(args: argparse.Namespace) -> str:
+    return "cnnrnn " + " ".join(shlex.quote(a) for a in getattr(args, "argv", []))
+
+
+def run_from_args(args: argparse.Namespace, experiments: list[Experiment], config: dict) -> dict:
+    """Settings, executor, the run, then the summary table of what results.json now holds."""
+    from cnnrnn.summary import summary_markdown
+
+    settings = settings_from_args(args)
+    executor = executor_from_args(args)
+    config = {"command": command_line(args), "preset": args.preset, "device": str(settings.device), **config}
+    log(f"{args.command}: preset {args.preset}, device {settings.device}, data {settings.data_root}, "
+        f"out {settings.out}")
+    results = run_experiments(experiments, settings, config=config, force=args.force, executor=executor)
+    log(summary_markdown(results))
+    return results

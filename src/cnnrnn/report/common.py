@@ -1,0 +1,170 @@
+"""What both halves of the report share: phrasing helpers, the run/reproducibility section and the
+limitations. The report phrases verdicts that the studies computed and wrote into results.json
+(cnnrnn.verdicts, the studies' analysis modules); it never re-derives them.
+
+Each section function returns the part of the template context for one section: table rows
+(lists of plain strings), captions and paragraphs (Typst markup, evaluated by the template).
+Every value taken from the data goes through `esc`. Figures are registered in `figures`
+(key -> path stem); the template labels them `<fig-KEY>` and the text refers to them as `@fig-KEY`.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+
+from cnnrnn.report.format import ci, duration, esc, num, pm, points
+from cnnrnn.report.results import Results
+from cnnrnn.utils.env import describe_hardware
+
+
+def _cap(sentence: str) -> str:
+    """Capitalise the first letter of a sentence of ours; markup (#raw(...), escapes) is left alone."""
+    if sentence[:1] in ("#", "\\", "@"):
+        return sentence
+    return sentence[:1].upper() + sentence[1:]
+
+
+def _seeds_phrase(n: int) -> str:
+    return "one seed" if n == 1 else f"{n} seeds"
+
+
+def _acc_cell(summary: dict) -> str:
+    """Table cell under an 'Accuracy (%)' header."""
+    return pm(summary, unit=False)
+
+
+def _ci_cell(summary: dict) -> str:
+    return ci(summary, unit=False)
+
+
+def code(name) -> str:
+    """A model or key name from the data, set in monospace (never capitalised)."""
+    return f"#raw({json_str(str(name))})"
+
+
+
+def phrase_comparison(c: dict, name_a: str, name_b: str) -> str:
+    """One sentence for a comparison that the study decided (cnnrnn.verdicts.compare): a is `c["a"]`."""
+    diff = float(c["diff"])
+    better, worse = (name_a, name_b) if diff >= 0 else (name_b, name_a)
+    head = (f"{name_a} and {name_b} reach the same mean accuracy" if abs(diff) < 5e-4
+            else f"{better} beats {worse} by {points(diff)}")
+    if c["verdict"] == "one seed":
+        return head + " (one seed, so no interval and no claim of a difference)"
+    p = f"{c['test'].split(' (')[0].split(';')[0]} p = {c['p']:.2g}" if c.get("p") is not None else "no p-value"
+    if c.get("paired"):
+        lo, hi = c["ci95"]
+        interval = f"the 95 % interval of the paired per-seed difference is [{100 * lo:+.1f}, {100 * hi:+.1f}] points"
+    else:
+        interval = "the two 95 % intervals " + ("overlap" if c["verdict"] == "no difference" else "do not overlap")
+    if c["verdict"] == "no difference":
+        return head + f", but {interval} ({p}): no difference can be claimed"
+    return head + f"; {interval} ({p}), so the difference is real at this number of seeds"
+
+
+# ----------------------------------------------------------------------------- run
+
+def run_info(res: Results, run_dir: Path) -> dict:
+    env = res.req("run.environment", dict)
+    preset = str(res.req("run.preset"))
+    device = env.get("device") or "cpu"
+    packages = env.get("packages") or {}
+    versions = [f"Python {esc(env.get('python', '?').split()[0])}"] if env.get("python") else []
+    versions += [f"{esc(k)} {esc(v)}" for k, v in packages.items() if v]
+    commit = env.get("git_commit")
+    command = recorded_command(run_dir) or (f"cnnrnn run --out {shlex.quote(_shown_dir(run_dir))} "
+                                            f"--preset {preset} --device {device}")
+    complete = res.opt("run.complete", True)
+    seeds_f = res.opt("fashion.simple_cnn.config.seeds") or []
+    seeds_i = res.opt("imdb.config.seeds") or []
+    subset_seed = res.opt("imdb.data.subset_seed")
+    items = [
+        f"*Hardware.* {esc(describe_hardware(env))}; training device: {esc(device)}.",
+        f"*Software.* {', '.join(versions) if versions else 'versions not recorded'}.",
+        f"*Code.* cnnrnn {esc(env.get('cnnrnn', ''))}" + (f", git commit #raw({json_str(_short_commit(commit))})"
+                                                          if commit else ", git commit not recorded") + ".",
+        f"*Preset and command.* `{preset}`: #raw({json_str(command)}) (the report alone: "
+        f"#raw({json_str('cnnrnn report ' + shlex.quote(_shown_dir(run_dir)))})).",
+        f"*Seeds.* Fashion-MNIST {esc(', '.join(map(str, seeds_f))) or 'not recorded'}; "
+        f"IMDB {esc(', '.join(map(str, seeds_i))) or 'not recorded'}"
+        + (f" (subset seed {esc(subset_seed)})" if subset_seed is not None else "")
+        + ". The same seed on the same device reproduces the same numbers.",
+        f"*Run time.* {duration(res.num('run.seconds'))} of experiments in total"
+        + (f", started {esc(env['timestamp_utc'])}" if env.get("timestamp_utc") else "") + "."
+        + ("" if complete else " *The run was not complete when this report was built*; "
+           "missing parts are marked as not run."),
+    ]
+    return {"preset": preset, "date": str(env.get("timestamp_utc", ""))[:10] or "date not recorded",
+            "hardware": esc(describe_hardware(env)), "items": items, "complete": bool(complete),
+            "gpu": bool(env.get("gpu")), "seconds": duration(res.num("run.seconds"))}
+
+
+def _short_commit(commit: str) -> str:
+    """'0123456789abcdef...-dirty' -> '0123456789ab-dirty' (uncommitted changes stay visible)."""
+    commit = str(commit)
+    return commit[:12] + ("-dirty" if commit.endswith("-dirty") else "")
+
+
+def _shown_dir(run_dir: Path) -> str:
+    """The run directory as the user would type it: relative to the current directory if inside it."""
+    try:
+        return str(run_dir.resolve().relative_to(Path.cwd().resolve())) if run_dir.is_absolute() else str(run_dir)
+    except ValueError:
+        return run_dir.name or str(run_dir)
+
+
+def recorded_command(run_dir: Path) -> str | None:
+    """The exact command of the run, from the runner's config.json in the run directory (optional)."""
+    try:
+        command = json.loads((run_dir / "config.json").read_text(encoding="utf-8")).get("command")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return command if isinstance(command, str) and command.strip() else None
+
+
+def json_str(text: str) -> str:
+    """A Typst string literal (for #raw(...))."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+
+# ----------------------------------------------------------------------------- limits
+
+def limitations(res: Results) -> str:
+    env = res.req("run.environment", dict)
+    preset = str(res.req("run.preset"))
+    n_f = res.summary("fashion.simple_cnn.test_accuracy")["n"]
+    n_i = res.summary("imdb.finetune.test_accuracy")["n"]
+    train_size = int(res.num("imdb.data.train_size"))
+    test_size = int(res.num("imdb.data.test_size"))
+    dim = int(res.num("imdb.glove.dim"))
+    items = [f"*Seeds.* Means and intervals rest on {_seeds_phrase(n_f)} (Fashion-MNIST) and {_seeds_phrase(n_i)} "
+             "(IMDB); with so few seeds the 95 % intervals are wide and a difference that is not significant here "
+             "may still be real."]
+    f_train, f_val, f_test = (int(res.num(f"fashion.data.{k}")) for k in ("train", "val", "test"))
+    if f_train + f_val < 60000 or f_test < 10000:
+        items.append(f"*Fashion-MNIST subset.* This preset trained on {num(f_train)} of the 60,000 training images "
+                     f"(plus {num(f_val)} for validation) and tested on {num(f_test)} of the 10,000 test images.")
+    if not res.opt("imdb.data.train_full") or not res.opt("imdb.data.test_full"):
+        items.append(f"*IMDB subset.* IMDB was trained on {num(train_size)} of the 25,000 training reviews and "
+                     f"tested on {num(test_size)} reviews; its accuracies would likely be higher with the full "
+                     "training set and are not directly comparable with published numbers.")
+    if dim != 100:
+        items.append(f"*Embeddings.* The assignment's 100-dimensional GloVe subset was replaced by the {dim}-"
+                     "dimensional GloVe 6B vectors (a package that installs offline), which carry less "
+                     "information per word.")
+    if env.get("gpu"):
+        items.append(f"*Hardware.* Trained on a GPU ({esc(env['gpu'])}); times are not comparable with CPU runs, "
+                     "and GPU kernels may differ from CPU results in the last digits.")
+    else:
+        items.append("*Hardware.* Trained on a CPU, which limited the number of epochs, seeds and the data sizes; "
+                     "the times in the tables are CPU times and would be much shorter on a GPU.")
+    if preset == "quick":
+        items.append("*Preset.* This is the `quick` preset: fewer seeds and smaller data, meant for checking that "
+                     "everything runs, not for conclusions.")
+    items.append("*Budget.* Every model was trained for a fixed, small number of epochs and no hyperparameter was "
+                 "tuned (and none on the test set); longer training or tuned settings may well give higher "
+                 "accuracies, so the rankings above hold for this budget only.")
+    return items

@@ -1,0 +1,313 @@
+"""Experiments, tasks, run directories, resuming: the one place that schedules work.
+
+A study is a list of `Experiment`s. An experiment is
+
+- a list of independent `Task`s, the units of scheduling (usually one training run = one model x
+  one seed). A task is a module-level function plus keyword arguments (so it can run in another
+  process or on another machine) and a `key`: the settings that decide its result. It returns a
+  `TaskOutput` (a JSON-able result and, optionally, files as bytes) and never writes the run
+  directory itself;
+- a `combine` function that runs on the driver once all its tasks (and the experiments it
+  `needs`) are done. It turns task results into a fragment of results.json, e.g.
+  {"fashion": {"simple_cnn": {...}}}, and may draw figures. It gets exactly the results of its own
+  tasks and the fragments of the experiments it declares in `needs`, nothing else.
+
+The driver (`run_experiments`) is the only writer of the run directory:
+
+    config.json  environment.json  results.json  summary.md  report.pdf
+    tasks/<task>.json      one finished task: its key, seconds, result, and the files it wrote
+    history/<task>.csv     per-epoch rows      weights/<task>.safetensors      figures/<stem>.{pdf,png}
+
+A finished task is kept and skipped when the same command runs again, as long as its key is
+unchanged and its files exist (`--force` re-runs everything); changing one setting re-runs only the
+tasks whose key holds it. Combines are cheap and always re-run. `results.json` is rewritten after
+every task with `run.complete = false` until everything is done.
+
+Where tasks run is the executor's business (cnnrnn.executors): in this process, in a pool of local
+processes (`--jobs N`), or on a Ray cluster (`--executor ray`). The results are the same.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+
+from cnnrnn.errors import CnnrnnError
+from cnnrnn.utils.env import environment_info
+from cnnrnn.utils.io import atomic_write_bytes, atomic_write_json, deep_merge, read_json, to_json
+from cnnrnn.utils.progress import log
+
+PRESETS = ("quick", "default", "full")
+
+
+@dataclass(frozen=True)
+class TaskEnv:
+    """What a task needs to know about where it runs (its machine, not the driver's)."""
+
+    device: str
+    data_root: str
+    threads: int | None = None
+
+
+@dataclass
+class TaskOutput:
+    """A task's product: `result` goes into tasks/<name>.json; `files` (path relative to the run
+    directory -> bytes) are written by the driver."""
+
+    result: Any
+    files: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str                           # unique and filesystem-safe, e.g. "fashion.simple_cnn.seed0"
+    fn: Callable[..., TaskOutput]       # module-level: fn(env, **kwargs)
+    kwargs: dict                        # its inputs (picklable: configs, names, seeds)
+    key: dict                           # the settings that decide its result; a change re-runs it
+    cpus: int = 1                       # resources, for executors that schedule them
+    gpus: float = 0.0
+
+
+@dataclass
+class CombineContext:
+    """What a combine function may read: its tasks' results and the fragments it declared in `needs`."""
+
+    out: Path
+    results: dict[str, Any]             # task name -> TaskOutput.result
+    inputs: dict[str, dict]             # experiment name (from `needs`) -> its fragment
+
+    @property
+    def figures_dir(self) -> Path:
+        return self.out / "figures"
+
+    def save_figure(self, fig, stem: str) -> str:
+        """Write figures/<stem>.pdf and .png; return "figures/<stem>" (how results.json names figures)."""
+        from cnnrnn.utils.figures import save_figure
+
+        save_figure(fig, self.figures_dir, stem)
+        return f"figures/{stem}"
+
+    def write_history(self, name: str, histories: dict) -> str:
+        """history/<name>.csv: one row per seed and epoch (the per-epoch summary file); returns its path."""
+        import csv
+        import io
+
+        rows = [{"seed": seed, **row} for seed, history in histories.items() for row in history]
+        if not rows:
+            return ""
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(dict.fromkeys(k for r in rows for k in r)))
+        writer.writeheader()
+        writer.writerows(rows)
+        rel = f"history/{name}.csv"
+        atomic_write_bytes(self.out / rel, buf.getvalue().encode("utf-8"))
+        return rel
+
+
+@dataclass
+class Experiment:
+    name: str
+    tasks: list[Task]
+    combine: Callable[[CombineContext], dict]
+    needs: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass
+class RunSettings:
+    out: Path
+    device: torch.device
+    data_root: Path
+    preset: str = "default"
+    threads: int | None = None
+
+    def task_env(self) -> TaskEnv:
+        return TaskEnv(str(self.device), str(self.data_root), self.threads)
+
+
+class TaskFailed(Exception):
+    """Raised by an executor for a task whose function raised; `message` is one line."""
+
+    def __init__(self, task: str, message: str):
+        super().__init__(f"{task}: {message}")
+        self.task, self.message = task, message
+
+
+def execute_task(task: Task, env: TaskEnv) -> tuple[TaskOutput, float]:
+    """Run one task here (in whatever process or machine this is); return its output and seconds."""
+    if env.threads:
+        torch.set_num_threads(env.threads)
+    t0 = time.perf_counter()
+    output = task.fn(env, **task.kwargs)
+    if not isinstance(output, TaskOutput):
+        raise TypeError(f"task {task.name} returned {type(output).__name__}, not TaskOutput")
+    return output, time.perf_counter() - t0
+
+
+def normalise(obj: Any) -> Any:
+    """The JSON form of `obj` (what a cache file holds), so keys compare equal after a round trip."""
+    return json.loads(to_json(obj))
+
+
+def _task_file(out: Path, name: str) -> Path:
+    return out / "tasks" / f"{name}.json"
+
+
+def cached_task(out: Path, task: Task) -> dict | None:
+    """The cache entry of a finished task with the same key whose files still exist, else None."""
+    path = _task_file(out, task.name)
+    if not path.is_file():
+        return None
+    try:
+        entry = read_json(path)
+    except CnnrnnError:
+        return None  # unreadable: treat as not done, it is rewritten when the task finishes
+    if not isinstance(entry, dict) or entry.get("key") != normalise(task.key) or "result" not in entry:
+        return None
+    if not all((out / rel).is_file() for rel in entry.get("files", [])):
+        return None
+    return entry
+
+
+def _check_unique(experiments: list[Experiment]) -> None:
+    seen: set[str] = set()
+    names = {e.name for e in experiments}
+    for e in experiments:
+        for t in e.tasks:
+            if t.name in seen:
+                raise ValueError(f"task name {t.name!r} used twice")
+            seen.add(t.name)
+        missing = [n for n in e.needs if n not in names]
+        if missing:
+            raise ValueError(f"experiment {e.name!r} needs {missing}, which are not in this run")
+
+
+def run_experiments(experiments: list[Experiment], settings: RunSettings, *, config: dict, force: bool = False,
+                    executor=None) -> dict:
+    """Run (or resume) `experiments` into `settings.out`; return the merged results.
+
+    Tasks go to `executor` (default: this process, one after another). A task that fails fails its
+    experiment and every experiment that needs it; the rest completes, and a CnnrnnError naming the
+    failures is raised at the end (the run directory stays resumable).
+    """
+    from cnnrnn.executors import LocalExecutor
+    from cnnrnn.utils.progress import GridProgress
+
+    _check_unique(experiments)
+    executor = executor or LocalExecutor()
+    out = settings.out
+    out.mkdir(parents=True, exist_ok=True)
+    env = environment_info(settings.device)
+    env["executor"] = executor.describe()
+    atomic_write_json(out / "config.json", config)
+    atomic_write_json(out / "environment.json", env)
+
+    results_path = out / "results.json"
+    # keep results of another study already in this run directory (e.g. `fashion`, then `imdb`),
+    # but never mix presets
+    results = read_json(results_path) if results_path.exists() else {}
+    if not isinstance(results, dict) or results.get("run", {}).get("preset", settings.preset) != settings.preset:
+        results = {}
+    run_info = results.setdefault("run", {})
+    run_info.update({"preset": settings.preset, "environment": env, "complete": False, "failed": {}})
+    run_info.setdefault("experiments", {})
+
+    t_start = time.perf_counter()
+    task_results: dict[str, Any] = {}
+    task_seconds: dict[str, tuple[float, bool]] = {}
+    pending: list[Task] = []
+    for exp in experiments:
+        for task in exp.tasks:
+            entry = None if force else cached_task(out, task)
+            if entry is None:
+                pending.append(task)
+            else:
+                task_results[task.name] = entry["result"]
+                task_seconds[task.name] = (float(entry.get("seconds", 0.0)), True)
+    n_tasks = sum(len(e.tasks) for e in experiments)
+    kept = n_tasks - len(pending)
+    log(f"runner: {len(experiments)} experiments, {n_tasks} tasks ({kept} finished earlier and kept), "
+        f"executor {executor.describe()}, out {out}")
+
+    failed: dict[str, str] = {}          # task or experiment name -> one-line reason
+    fragments: dict[str, dict] = {}
+    done_experiments: set[str] = set()
+    task_of = {t.name: e.name for e in experiments for t in e.tasks}
+
+    def save():
+        run_info["seconds"] = sum(s for s, _ in task_seconds.values())
+        run_info["failed"] = dict(failed)
+        atomic_write_json(results_path, results)
+
+    def try_combines():
+        progress_made = True
+        while progress_made:
+            progress_made = False
+            for exp in experiments:
+                if exp.name in done_experiments or exp.name in failed:
+                    continue
+                broken = [t.name for t in exp.tasks if t.name in failed] + [n for n in exp.needs if n in failed]
+                if broken:
+                    failed[exp.name] = f"not combined: {', '.join(broken)} failed"
+                    progress_made = True
+                    continue
+                if not all(t.name in task_results for t in exp.tasks) or not all(n in fragments for n in exp.needs):
+                    continue
+                ctx = CombineContext(out, {t.name: task_results[t.name] for t in exp.tasks},
+                                     {n: fragments[n] for n in exp.needs})
+                try:
+                    fragment = normalise(exp.combine(ctx) or {})
+                except CnnrnnError as e:
+                    failed[exp.name] = str(e)
+                    log(f"runner: {exp.name} failed: {e}")
+                    progress_made = True
+                    continue
+                fragments[exp.name] = fragment
+                deep_merge(results, fragment)
+                secs = [task_seconds[t.name] for t in exp.tasks]
+                run_info["experiments"][exp.name] = {"seconds": sum(s for s, _ in secs),
+                                                     "reused": bool(secs) and all(r for _, r in secs)}
+                done_experiments.add(exp.name)
+                progress_made = True
+        save()
+
+    try_combines()
+    bar = GridProgress(len(pending))
+    try:
+        for task, outcome in executor.run(pending, settings.task_env()):
+            if isinstance(outcome, TaskFailed):
+                failed[task.name] = outcome.message
+                bar.finished(task.name, None, failed=True)
+                log(f"runner: {task.name} ({task_of[task.name]}) failed: {outcome.message}")
+            else:
+                output, seconds = outcome
+                written = []
+                for rel, data in output.files.items():
+                    atomic_write_bytes(out / rel, data)
+                    written.append(rel)
+                atomic_write_json(_task_file(out, task.name), {"name": task.name, "key": task.key,
+                                                                "seconds": seconds, "result": output.result,
+                                                                "files": written})
+                task_results[task.name] = normalise(output.result)
+                task_seconds[task.name] = (seconds, False)
+                bar.finished(task.name, seconds)
+            try_combines()
+    except KeyboardInterrupt:
+        executor.cancel()
+        save()
+        raise
+    try_combines()
+    run_info["complete"] = not failed
+    run_info["wall_seconds_this_invocation"] = time.perf_counter() - t_start
+    save()
+    if failed:
+        first = next(iter(failed.items()))
+        raise CnnrnnError(f"{len(failed)} task(s)/experiment(s) failed ({', '.join(failed)}); first: "
+                          f"{first[0]}: {first[1]}; the rest completed and is kept: fix the cause and run the "
+                          "same command again")
+    return results

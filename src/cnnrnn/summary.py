@@ -1,0 +1,63 @@
+"""The headline numbers of a run directory as Markdown tables: printed at the end of every training
+command, written to DIR/summary.md by `cnnrnn run`, pasted into the README. One summary for all
+commands, read from results.json alone."""
+
+from __future__ import annotations
+
+
+def _acc(summary) -> str:
+    if not isinstance(summary, dict):
+        return f"{100 * summary:.1f}"
+    if summary.get("n", len(summary.get("per_seed", []))) > 1:
+        return f"{100 * summary['mean']:.1f} +- {100 * summary['std']:.1f}"
+    return f"{100 * summary['mean']:.1f}"
+
+
+def _n(summary) -> int:
+    return summary.get("n", 1) if isinstance(summary, dict) else 1
+
+
+def summary_markdown(results: dict) -> str:
+    run = results.get("run", {})
+    env = run.get("environment", {})
+    lines = [f"Preset `{run.get('preset')}`, {run.get('seconds', 0) / 60:.1f} min of experiments on "
+             f"{env.get('gpu') or env.get('cpu')} ({env.get('torch_threads')} torch threads, executor "
+             f"{env.get('executor', 'local')}), torch {env.get('packages', {}).get('torch')}, commit "
+             f"{env.get('git_commit')}.", ""]
+    if run.get("failed"):
+        lines += [f"Failed: {', '.join(run['failed'])} (see the log; run the same command again to resume).", ""]
+    f = results.get("fashion", {})
+    rows = ([("simple_cnn (spec)", f["simple_cnn"], f["simple_cnn"]["config"]["epochs"])] if "simple_cnn" in f
+            else []) + [(name, e, e.get("epochs")) for name, e in f.get("explore", {}).items()]
+    if rows:
+        lines += ["| Fashion-MNIST model | params | epochs | seeds | train time / seed | test accuracy (%) |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: |"]
+        for name, e, epochs in rows:
+            ts = e.get("train_seconds", {})
+            lines.append(f"| {name} | {e.get('params', 0):,} | {epochs} | {_n(e['test_accuracy'])} | "
+                         f"{ts.get('mean', 0):.0f} s | {_acc(e['test_accuracy'])} |")
+        if f.get("best"):
+            lines.append(f"\nBest explored recipe by validation accuracy: {f['best']['name']}.")
+        lines.append("")
+    i = results.get("imdb", {})
+    if i.get("data"):
+        d = i["data"]
+        lines += [f"IMDB: {d.get('train_size'):,} training / {d.get('val_size'):,} validation reviews, "
+                  f"{'all' if d.get('test_full') else 'a stratified sample of'} {d.get('test_size'):,} test reviews.",
+                  "", "| IMDB model | training reviews | seeds | test accuracy (%) |", "| --- | ---: | ---: | ---: |"]
+        for regime in ("scratch", "frozen", "finetune"):
+            if regime in i:
+                acc = i[regime]["test_accuracy"]
+                lines.append(f"| SimpleLSTM, {regime} embeddings | {d.get('train_size'):,} | {_n(acc)} | "
+                             f"{_acc(acc)} |")
+        for name, e in i.get("explore", {}).items():
+            if isinstance(e, dict) and "test_accuracy" in e and name != "learning_curve":
+                size = e.get("train_size") or e.get("settings", {}).get("train_size", "")
+                size = f"{size:,}" if isinstance(size, int) else size
+                lines.append(f"| {name}: {e.get('description', 'TF-IDF + logistic regression')} | {size} | "
+                             f"{_n(e['test_accuracy'])} | {_acc(e['test_accuracy'])} |")
+        for pair in i.get("comparison", {}).get("pairs", []):
+            lines.append("")
+            lines.append(f"{pair['a']} vs {pair['b']}: {100 * pair['diff']:+.1f} points, verdict: {pair['verdict']}")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,126 @@
+"""Every verdict the studies draw from numbers, defined once. The studies call these and write the
+answers into results.json; the report and the terminal summaries only phrase what they find there,
+so the PDF and the CLI can never disagree.
+
+    compare(a_per_seed, b_per_seed, paired=True)   # is a better than b? -> {diff, ci95, p, verdict, ...}
+    curve_facts(histories)                         # best epoch, overfitting, still improving, gap
+    near_chance(loss)                              # a binary classifier's loss at the chance plateau
+
+The rule for differences (the one place it is written):
+- paired (both measured on the same seeds, i.e. the same data order and initial weights): the 95 %
+  Student-t interval of the per-seed differences; a difference is real only if it excludes 0
+  (equivalently: paired t-test p < 0.05);
+- unpaired: a difference is real only if the two 95 % intervals do not overlap (stricter than
+  Welch's test, which is reported beside it);
+- fewer than two seeds on either side: no verdict ("one seed").
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+from cnnrnn.utils.stats import summarize, welch_t_test
+
+CHANCE_BCE = math.log(2)            # binary cross-entropy of always predicting 0.5
+CHANCE_TOLERANCE = 0.05             # "at chance": within 5 % of ln 2
+OVERFIT_TOLERANCE = 0.01            # overfitting: final validation loss > 1 % above its minimum
+STILL_IMPROVING = 0.002             # the last epoch raised validation accuracy by more than this
+
+RULE = ("paired over seeds: the 95 % interval of the per-seed differences excludes 0; unpaired: the two 95 % "
+        "intervals do not overlap; one seed: no verdict")
+
+
+def near_chance(loss: float) -> bool:
+    """A binary classifier whose loss is within 5 % of ln 2 has not left the chance plateau."""
+    return loss > (1 - CHANCE_TOLERANCE) * CHANCE_BCE
+
+
+def _paired(a: Sequence[float], b: Sequence[float]) -> dict:
+    diffs = [x - y for x, y in zip(a, b)]
+    s = summarize(diffs)
+    n = len(diffs)
+    if s["std"] == 0:
+        p = 1.0 if s["mean"] == 0 else 0.0
+    else:
+        t = s["mean"] / (s["std"] / math.sqrt(n))
+        try:
+            from scipy import stats
+
+            p = float(2 * stats.t.sf(abs(t), n - 1))
+        except ImportError:  # pragma: no cover
+            p = float("nan")
+    return {"diff": s["mean"], "ci95": s["ci95"], "p": p, "test": "paired t-test", "real": not (
+        s["ci95"][0] <= 0 <= s["ci95"][1])}
+
+
+def compare(a: Sequence[float], b: Sequence[float], *, paired: bool, name_a: str = "a", name_b: str = "b") -> dict:
+    """Is `a` better than `b`? Per-seed accuracies in; the verdict and the numbers behind it out.
+
+    verdict: "a" (a is better), "b", "no difference", or "one seed". `diff` = mean(a) - mean(b).
+    """
+    a, b = [float(x) for x in a], [float(x) for x in b]
+    sa, sb = summarize(a), summarize(b)
+    out = {"a": name_a, "b": name_b, "a_mean": sa["mean"], "b_mean": sb["mean"], "diff": sa["mean"] - sb["mean"],
+           "n_a": len(a), "n_b": len(b), "paired": bool(paired), "ci95": None, "p": None, "test": None}
+    if len(a) < 2 or len(b) < 2:
+        out["verdict"] = "one seed"
+        return out
+    if paired:
+        if len(a) != len(b):
+            raise ValueError("a paired comparison needs the same seeds on both sides")
+        res = _paired(a, b)
+        out.update(ci95=res["ci95"], p=res["p"], test=res["test"])
+        real = res["real"]
+    else:
+        w = welch_t_test(a, b)
+        half_a = sa["ci95"][1] - sa["mean"]
+        half_b = sb["ci95"][1] - sb["mean"]
+        out.update(p=w["p"], test="Welch's t-test (reported); rule: 95 % intervals do not overlap",
+                   ci95=[out["diff"] - half_a - half_b, out["diff"] + half_a + half_b])
+        real = sa["ci95"][1] < sb["ci95"][0] or sb["ci95"][1] < sa["ci95"][0]
+    out["verdict"] = (name_a if out["diff"] > 0 else name_b) if real else "no difference"
+    out["winner"] = ("a" if out["diff"] > 0 else "b") if real else None
+    return out
+
+
+def rank(summaries: dict[str, dict]) -> list[list[str]]:
+    """Groups of names, best first, that the data can tell apart: a name joins the group above it
+    when its 95 % interval overlaps that of the group's best. (A ranking, not a sorting by means.)"""
+    order = sorted(summaries, key=lambda k: summaries[k]["mean"], reverse=True)
+    groups: list[list[str]] = []
+    for name in order:
+        s = summaries[name]
+        if groups:
+            lead = summaries[groups[-1][0]]
+            if s["n"] < 2 or lead["n"] < 2 or s["ci95"][1] >= lead["ci95"][0]:
+                groups[-1].append(name)
+                continue
+        groups.append([name])
+    return groups
+
+
+def curve_facts(histories: list[list[dict]]) -> dict:
+    """Seed-averaged facts about learning curves (histories of `train.fit`, one per seed).
+
+    best_epoch: lowest mean validation loss; overfit: the final validation loss is more than 1 %
+    above that minimum; still_improving: the best epoch is the last and validation accuracy rose by
+    more than 0.2 points in it; gap: final training minus validation accuracy.
+    """
+    epochs = min(len(h) for h in histories)
+
+    def mean_at(key: str, e: int) -> float:
+        return sum(h[e][key] for h in histories) / len(histories)
+
+    val_loss = [mean_at("val_loss", e) for e in range(epochs)]
+    val_acc = [mean_at("val_accuracy", e) for e in range(epochs)]
+    tr_acc = [mean_at("train_accuracy", e) for e in range(epochs)]
+    tr_loss = [mean_at("train_loss", e) for e in range(epochs)]
+    best = min(range(epochs), key=lambda e: val_loss[e])
+    last_gain = val_acc[-1] - val_acc[-2] if epochs > 1 else 0.0
+    overfit = best + 1 < epochs and val_loss[-1] > (1 + OVERFIT_TOLERANCE) * val_loss[best]
+    return {"epochs": epochs, "val_loss": val_loss, "val_accuracy": val_acc, "train_accuracy": tr_acc,
+            "train_loss": tr_loss, "best_epoch": best + 1, "last_gain": last_gain, "overfit": overfit,
+            "still_improving": best + 1 == epochs and last_gain > STILL_IMPROVING,
+            "gap": tr_acc[-1] - val_acc[-1]}
+

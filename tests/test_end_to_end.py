@@ -1,0 +1,52 @@
+"""`cnnrnn run` from tiny synthetic data (real file formats) to the PDF: runs everywhere."""
+
+from __future__ import annotations
+
+import json
+
+from cnnrnn.cli import main
+from cnnrnn.report.builder import pdf_text
+from cnnrnn.summary import summary_markdown
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_run_writes_complete_results_summary_and_report(synthetic_run):
+    res = json.loads((synthetic_run / "results.json").read_text())
+    assert res["run"]["complete"] is True and res["run"]["failed"] == {}
+    assert res["fashion"]["summary"]["total_params"] == 63050
+    assert res["fashion"]["best"]["chosen_by"] == "validation accuracy"
+    assert res["imdb"]["explore_best"]["chosen_by"] == "validation accuracy"
+    pages, text = pdf_text(synthetic_run / "report.pdf")
+    assert 1 <= pages <= 10
+    acc = res["fashion"]["simple_cnn"]["test_accuracy"]["mean"] * 100
+    assert f"{acc:.1f}" in text
+    assert (synthetic_run / "summary.md").read_text() == summary_markdown(res)
+
+
+def test_pdf_and_cli_agree_on_every_comparison(synthetic_run):
+    """The verdicts are decided once, by the study: the report and the terminal summary phrase the same one."""
+    res = json.loads((synthetic_run / "results.json").read_text())
+    text = _flat(pdf_text(synthetic_run / "report.pdf")[1])
+    summary = summary_markdown(res)
+    subjects = {"scratch": "training from scratch", "frozen": "frozen GloVe", "finetune": "fine-tuned GloVe"}
+    for pair in res["imdb"]["comparison"]["pairs"]:
+        assert f"{pair['a']} vs {pair['b']}: {100 * pair['diff']:+.1f} points, verdict: {pair['verdict']}" in summary
+        a, b = subjects[pair["a"]], subjects[pair["b"]]
+        sentences = [s for s in text.split(". ") if (a in s.lower() or a in s) and (b in s.lower() or b in s)
+                     and "beats" in s or "same mean" in s]
+        said_real = any("the difference is real" in s for s in sentences if a.lower() in s.lower()
+                        and b.lower() in s.lower())
+        assert said_real == (pair["verdict"] not in ("no difference", "one seed")), pair
+
+
+def test_second_run_trains_nothing(synthetic_run, capsys):
+    cfg = json.loads((synthetic_run / "config.json").read_text())
+    argv = cfg["command"].split()[1:]
+    capsys.readouterr()
+    assert main(argv) == 0
+    log = capsys.readouterr().out
+    n_tasks = len(list((synthetic_run / "tasks").glob("*.json")))
+    assert f"{n_tasks} tasks ({n_tasks} finished earlier and kept)" in log

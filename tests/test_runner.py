@@ -1,0 +1,87 @@
+"""The runner: tasks, cache keys, declared inputs, resume, failures, executors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cnnrnn.errors import CnnrnnError
+from cnnrnn.executors import LocalExecutor
+from cnnrnn.runner import Experiment, RunSettings, Task, TaskOutput, run_experiments
+from cnnrnn.utils.device import resolve_device
+
+CALLS: list = []
+
+
+def square(env, *, x: int) -> TaskOutput:
+    CALLS.append(x)
+    return TaskOutput({"x": x, "y": x * x}, {f"files/sq{x}.txt": str(x * x).encode()})
+
+
+def boom(env, *, x: int) -> TaskOutput:
+    raise CnnrnnError(f"input {x} is bad")
+
+
+def _exp(name: str, xs, needs=(), fn=square) -> Experiment:
+    tasks = [Task(f"{name}.{x}", fn, {"x": x}, {"x": x}) for x in xs]
+
+    def combine(ctx):
+        total = sum(r["y"] for r in ctx.results.values())
+        total += sum(v["study"][n]["total"] for n, v in ctx.inputs.items())
+        return {"study": {name: {"total": total}}}
+    return Experiment(name, tasks, combine, needs=tuple(needs))
+
+
+def _settings(tmp_path, preset="default") -> RunSettings:
+    return RunSettings(out=tmp_path, device=resolve_device("cpu"), data_root=tmp_path, preset=preset)
+
+
+def test_combines_see_their_tasks_and_declared_inputs(tmp_path):
+    CALLS.clear()
+    res = run_experiments([_exp("a", [1, 2]), _exp("b", [3], needs=["a"])], _settings(tmp_path), config={})
+    assert res["study"]["a"]["total"] == 5 and res["study"]["b"]["total"] == 9 + 5
+    assert res["run"]["complete"] is True and (tmp_path / "files" / "sq3.txt").read_text() == "9"
+    assert json.loads((tmp_path / "tasks" / "a.1.json").read_text())["key"] == {"x": 1}
+
+
+def test_resume_and_a_changed_setting_reruns_only_what_depends_on_it(tmp_path):
+    CALLS.clear()
+    run_experiments([_exp("a", [1, 2]), _exp("b", [3])], _settings(tmp_path), config={})
+    assert sorted(CALLS) == [1, 2, 3]
+    run_experiments([_exp("a", [1, 2]), _exp("b", [3])], _settings(tmp_path), config={})
+    assert sorted(CALLS) == [1, 2, 3]                      # everything kept
+    res = run_experiments([_exp("a", [1, 2]), _exp("b", [4])], _settings(tmp_path), config={})
+    assert sorted(CALLS) == [1, 2, 3, 4]                   # only b's task ran again
+    assert res["study"]["b"]["total"] == 16 and res["run"]["experiments"]["a"]["reused"] is True
+    (tmp_path / "files" / "sq1.txt").unlink()              # a task whose file is gone is not finished
+    run_experiments([_exp("a", [1, 2])], _settings(tmp_path), config={})
+    assert CALLS[-1] == 1
+    run_experiments([_exp("a", [1, 2])], _settings(tmp_path), config={}, force=True)
+    assert sorted(CALLS[-2:]) == [1, 2]
+
+
+def test_a_failing_task_fails_its_experiment_only(tmp_path):
+    CALLS.clear()
+    exps = [_exp("ok", [1]), _exp("bad", [7], fn=boom), _exp("after", [2], needs=["bad"]), _exp("ok2", [3])]
+    with pytest.raises(CnnrnnError, match="bad.7: input 7 is bad") as exc:
+        run_experiments(exps, _settings(tmp_path), config={})
+    assert "\n" not in str(exc.value)
+    res = json.loads((tmp_path / "results.json").read_text())
+    assert res["run"]["complete"] is False and set(res["run"]["failed"]) == {"bad.7", "bad", "after"}
+    assert res["study"]["ok"]["total"] == 1 and res["study"]["ok2"]["total"] == 9
+    assert sorted(CALLS) == [1, 2, 3]  # tasks never wait for inputs: only the combine of "after" fails
+
+
+def test_another_preset_starts_fresh_results(tmp_path):
+    run_experiments([_exp("a", [1])], _settings(tmp_path, "quick"), config={})
+    res = run_experiments([_exp("b", [2])], _settings(tmp_path, "default"), config={})
+    assert "a" not in res["study"] and res["run"]["preset"] == "default"
+
+
+def test_process_pool_gives_the_same_results_as_one_process(tmp_path):
+    exps = [_exp("a", [1, 2, 3]), _exp("b", [4], needs=["a"])]
+    one = run_experiments(exps, _settings(tmp_path / "one"), config={})
+    two = run_experiments(exps, _settings(tmp_path / "two"), config={}, executor=LocalExecutor(jobs=2))
+    assert one["study"] == two["study"]
+    assert two["run"]["environment"]["executor"] == "local, 2 processes"
