@@ -85,3 +85,13 @@ def test_process_pool_gives_the_same_results_as_one_process(tmp_path):
     two = run_experiments(exps, _settings(tmp_path / "two"), config={}, executor=LocalExecutor(jobs=2))
     assert one["study"] == two["study"]
     assert two["run"]["environment"]["executor"] == "local, 2 processes"
+
+
+def test_a_failing_task_in_the_process_pool_fails_only_itself(tmp_path):
+    # TaskFailed crosses the process boundary; it once could not be unpickled, which broke the pool
+    # and failed every other task with "worker process died"
+    exps = [_exp("ok", [1, 2]), _exp("bad", [7], fn=boom)]
+    with pytest.raises(CnnrnnError, match="bad.7: input 7 is bad"):
+        run_experiments(exps, _settings(tmp_path), config={}, executor=LocalExecutor(jobs=2))
+    res = json.loads((tmp_path / "results.json").read_text())
+    assert set(res["run"]["failed"]) == {"bad.7", "bad"} and res["study"]["ok"]["total"] == 5

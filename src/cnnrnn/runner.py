@@ -137,6 +137,9 @@ class TaskFailed(Exception):
         super().__init__(f"{task}: {message}")
         self.task, self.message = task, message
 
+    def __reduce__(self):  # it comes back from worker processes: unpickle with both arguments
+        return TaskFailed, (self.task, self.message)
+
 
 def execute_task(task: Task, env: TaskEnv) -> tuple[TaskOutput, float]:
     """Run one task here (in whatever process or machine this is); return its output and seconds."""
