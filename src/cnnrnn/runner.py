@@ -12,7 +12,8 @@ A study is a list of `Experiment`s. An experiment is
   {"fashion": {"simple_cnn": {...}}}, and may draw figures. It gets exactly the results of its own
   tasks and the fragments of the experiments it declares in `needs`, nothing else.
 
-The driver (`run_experiments`) is the only writer of the run directory:
+The driver (`run_experiments`) is the only writer of the run directory, and holds its lock
+(RUN/.lock, utils/runlock.py) while it writes: a second run into the same directory refuses at once.
 
     config.json  environment.json  results.json  summary.md  report.pdf
     tasks/<task>.json      one finished task: its key, seconds, result, and the files it wrote
@@ -21,7 +22,8 @@ The driver (`run_experiments`) is the only writer of the run directory:
 A finished task is kept and skipped when the same command runs again, as long as its key is
 unchanged and its files exist (`--force` re-runs everything); changing one setting re-runs only the
 tasks whose key holds it. Combines are cheap and always re-run. `results.json` is rewritten after
-every task with `run.complete = false` until everything is done.
+every task with `run.complete = false` until everything is done. A run that is killed leaves only
+whole files (every write is atomic); the partial temporaries of a SIGKILL are removed by the next run.
 
 Where tasks run is the executor's business (cnnrnn.executors): in this process, in a pool of local
 processes (`--jobs N`), or on a Ray cluster (`--executor ray`). The results are the same.
@@ -39,8 +41,10 @@ import torch
 
 from cnnrnn.errors import CnnrnnError
 from cnnrnn.utils.env import environment_info
-from cnnrnn.utils.io import atomic_write_bytes, atomic_write_json, deep_merge, read_json, to_json
+from cnnrnn.utils.io import (atomic_write_bytes, atomic_write_json, deep_merge, ensure_dir, read_json,
+                             remove_stale_temporaries, to_json)
 from cnnrnn.utils.progress import log
+from cnnrnn.utils.runlock import run_lock
 
 PRESETS = ("quick", "default", "full")
 
@@ -199,12 +203,20 @@ def run_experiments(experiments: list[Experiment], settings: RunSettings, *, con
     failures is raised at the end (the run directory stays resumable).
     """
     from cnnrnn.executors import LocalExecutor
-    from cnnrnn.utils.progress import GridProgress
 
     _check_unique(experiments)
     executor = executor or LocalExecutor()
+    out = ensure_dir(settings.out)
+    with run_lock(out):  # a second run into the same directory refuses at once (utils/runlock.py)
+        for leftover in remove_stale_temporaries(out, recursive=True):
+            log(f"runner: removed {leftover}, a partial file of an earlier run that was killed")
+        return _run_locked(experiments, settings, config, force, executor)
+
+
+def _run_locked(experiments: list[Experiment], settings: RunSettings, config: dict, force: bool, executor) -> dict:
+    from cnnrnn.utils.progress import GridProgress
+
     out = settings.out
-    out.mkdir(parents=True, exist_ok=True)
     env = environment_info(settings.device)
     env["executor"] = executor.describe()
     atomic_write_json(out / "config.json", config)
