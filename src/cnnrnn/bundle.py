@@ -26,9 +26,9 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from cnnrnn.errors import CnnrnnError
-from cnnrnn.utils.io import atomic_path
+from cnnrnn.utils.io import atomic_path, ensure_dir
 
-LOGIN_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+LOGIN_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # always re.fullmatch: `$` would let "ab\n" through
 MAX_LOGIN = 64
 
 # What counts as code (relative POSIX paths in the checkout).
@@ -48,7 +48,7 @@ SKIP_TOP = {"runs", "data", "weights", "build", "dist", "shared"}
 
 
 def check_login(login: str) -> str:
-    if not isinstance(login, str) or not LOGIN_RE.match(login) or len(login) > MAX_LOGIN:
+    if not isinstance(login, str) or not LOGIN_RE.fullmatch(login) or len(login) > MAX_LOGIN:
         raise CnnrnnError(f"--login {login!r}: not a plain identifier (a letter, then letters, digits or _; "
                           f"at most {MAX_LOGIN} characters)")
     return login
@@ -134,7 +134,7 @@ def make_bundle(run_dir, login: str, dest_dir=None, source_root=None) -> Path:
     if not any(f.startswith("src/cnnrnn/") for f in files):
         raise CnnrnnError(f"{root / 'src' / 'cnnrnn'}: no package source found to bundle")
     dest = Path(dest_dir) if dest_dir is not None else Path.cwd()
-    dest.mkdir(parents=True, exist_ok=True)
+    ensure_dir(dest)  # --dest FILE: 'FILE: exists and is not a directory'
     out = dest / bundle_name(login)
     with atomic_path(out) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:

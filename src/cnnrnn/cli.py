@@ -8,7 +8,8 @@
     cnnrnn report runs/main                                    rebuild the PDF from a run directory
     cnnrnn bundle runs/main --login LOGIN                      the hand-in ZIP
 
-Every failure the user can fix ends with one line `cnnrnn: error: ...` and exit status 2.
+Every failure the user can fix ends with one line `cnnrnn: error: ...` and exit status 2; so does
+every OS error (`cnnrnn: error: PATH: reason`: permissions, a file where a folder belongs, ...).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import importlib
 import sys
 
 from cnnrnn import __version__
-from cnnrnn.errors import CnnrnnError
+from cnnrnn.errors import CnnrnnError, os_error_message
 from cnnrnn.utils.perf import tune_cpu_allocator
 
 # Each module defines register_cli(subparsers), adding its command(s) with `func` set.
@@ -52,6 +53,11 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except CnnrnnError as e:
         print(f"cnnrnn: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        # the one place OS errors become messages: a read-only --out, a file where a folder must be,
+        # a folder where a file must be, a full disk, ... -> `cnnrnn: error: PATH: reason`
+        print(f"cnnrnn: error: {os_error_message(e)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cnnrnn: interrupted; finished experiments are kept, run the same command again to resume",

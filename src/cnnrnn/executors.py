@@ -14,7 +14,7 @@ import concurrent.futures as cf
 import multiprocessing
 from typing import Iterator
 
-from cnnrnn.errors import CnnrnnError
+from cnnrnn.errors import CnnrnnError, os_error_message
 from cnnrnn.runner import Task, TaskEnv, TaskFailed, execute_task
 
 
@@ -22,8 +22,8 @@ def failure_message(exc: BaseException) -> str:
     """One line: the user-facing message of a CnnrnnError or an OSError, else the exception's type and text."""
     if isinstance(exc, CnnrnnError):
         return str(exc)
-    if isinstance(exc, OSError) and exc.filename:
-        return f"{exc.filename}: {exc.strerror or exc}"
+    if isinstance(exc, OSError):
+        return os_error_message(exc)
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 

@@ -166,8 +166,11 @@ def nearest_neighbours(glove: Glove, words: Sequence[str], k: int = 5) -> dict[s
         if w not in glove.index:
             continue
         sims = unit @ unit[glove.index[w]]
-        best = np.argpartition(-sims, k + 1)[: k + 1]
-        best = best[np.argsort(-sims[best])]
+        if len(sims) > k + 1:  # the k+1 best (the word itself among them), without sorting them all
+            best = np.argpartition(-sims, k + 1)[: k + 1]
+        else:  # a file of k+1 words or fewer: argpartition's kth would be out of range
+            best = np.arange(len(sims))
+        best = best[np.argsort(-sims[best], kind="stable")]
         result[w] = [[glove.words[i], round(float(sims[i]), 4)] for i in best if glove.words[i] != w][:k]
     return result
 
