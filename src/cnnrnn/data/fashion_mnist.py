@@ -31,6 +31,7 @@ import torch
 
 from cnnrnn.data.download import download
 from cnnrnn.errors import CnnrnnError
+from cnnrnn.utils.progress import warn_once
 
 BASE_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 SUBDIR = "fashion-mnist"
@@ -164,6 +165,10 @@ class FashionMNIST:
         mask[val_idx] = False
         train_idx = perm[mask[perm]]  # random order, so a train_limit subset is a random sample
         if train_limit is not None:
+            if train_limit > len(train_idx):
+                warn_once(f"Fashion-MNIST: a training limit of {train_limit:,} images (--train-limit) is more than "
+                          f"the {len(train_idx):,} training images left beside the {val_size:,}-image validation "
+                          f"split: using {len(train_idx):,}")
             train_idx = train_idx[:train_limit]
         train_idx, val_idx = train_idx.sort().values, val_idx.sort().values
         dev = self.train_x.device

@@ -7,7 +7,8 @@
 `prepare` draws `train_size` reviews stratified with a fixed seed from the official training split,
 divides them 90/10 into training and validation, builds the vocabulary from the training part only,
 and encodes every split once (memoised per process). Test reviews come from the official test
-split: a stratified sample, or all 25,000.
+split: a stratified sample, or all 25,000. A size larger than the data is capped to all of it,
+with one warning.
 
 Batches are *bucketed*: the training reviews are shuffled, cut into chunks of 50 batches, each
 chunk sorted by length and split into batches, and the batch order shuffled again; each batch is
@@ -26,6 +27,7 @@ import torch
 from cnnrnn.data.imdb import load_split, stratified_sample, train_val_split
 from cnnrnn.data.text import Vocab, encode, tokenize
 from cnnrnn.errors import CnnrnnError
+from cnnrnn.utils.progress import warn_once
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,13 @@ def prepare(spec: DataSpec, data_root: str | Path, device: torch.device | str) -
         raise CnnrnnError(f"--train-size {size}: too small for a training and a validation part")
     tr, va = subset.take(tr_idx), subset.take(va_idx)
     test, test_toks = _test_tokens(imdb_dir, spec.test_size, spec.subset_seed)
+    # sizes larger than the data are capped, and said so (results.json records the sizes used)
+    if spec.train_size > len(train_all):
+        warn_once(f"IMDB: {spec.train_size:,} training reviews asked for (--train-size), but {train_all.source} "
+                  f"has {len(train_all):,}: using all of them ({len(tr):,} for training, {len(va):,} for validation)")
+    if spec.test_size > len(test_all):
+        warn_once(f"IMDB: {spec.test_size:,} test reviews asked for (--test-size), but {test_all.source} has "
+                  f"{len(test_all):,}: using all of them")
     tr_toks, va_toks = [tokenize(t) for t in tr.texts], [tokenize(t) for t in va.texts]
     vocab = Vocab.build(tr_toks, min_freq=spec.min_freq, max_size=spec.max_vocab)
     device = torch.device(device)

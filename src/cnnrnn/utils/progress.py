@@ -19,6 +19,18 @@ def log(msg: str) -> None:
     print(msg, flush=True)
 
 
+_warned: set[str] = set()
+
+
+def warn_once(msg: str) -> None:
+    """`cnnrnn: warning: MSG` on stderr, once per process however often the same warning comes up
+    (e.g. a data size capped in every task that loads the data)."""
+    if msg in _warned:
+        return
+    _warned.add(msg)
+    print(f"cnnrnn: warning: {msg}", file=sys.stderr, flush=True)
+
+
 class GridProgress:
     """One line per finished task with its time, and where the grid stands: done/total, elapsed, ETA."""
 
