@@ -18,7 +18,7 @@ def test_run_writes_complete_results_summary_and_report(synthetic_run):
     assert res["run"]["complete"] is True and res["run"]["failed"] == {}
     assert res["fashion"]["summary"]["total_params"] == 63050
     assert res["fashion"]["best"]["chosen_by"] == "validation accuracy"
-    assert res["imdb"]["explore_best"]["chosen_by"] == "validation accuracy"
+    assert res["imdb"]["explore_best"]["chosen_by"].startswith("validation accuracy")
     pages, text = pdf_text(synthetic_run / "report.pdf")
     assert 1 <= pages <= 10
     acc = res["fashion"]["simple_cnn"]["test_accuracy"]["mean"] * 100
@@ -39,7 +39,7 @@ def test_pdf_and_cli_agree_on_every_comparison(synthetic_run):
                      and "beats" in s or "same mean" in s]
         said_real = any("the difference is real" in s for s in sentences if a.lower() in s.lower()
                         and b.lower() in s.lower())
-        assert said_real == (pair["verdict"] not in ("no difference", "one seed")), pair
+        assert said_real == (pair["verdict"] not in ("no difference", "too few seeds")), pair
 
 
 def test_second_run_trains_nothing(synthetic_run, capsys):

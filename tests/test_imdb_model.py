@@ -55,7 +55,8 @@ def test_gather_equals_packed(cell, pooling, bidirectional):
     torch.testing.assert_close(gather(tokens, lengths), packed(tokens, lengths))
 
 
-@pytest.mark.parametrize("kw", [{}, {"bidirectional": True}, {"pooling": "max"}, {"cell": "gru", "pooling": "mean"}])
+@pytest.mark.parametrize("kw", [{}, {"bidirectional": True}, {"pooling": "max"}, {"cell": "gru", "pooling": "mean"},
+                                {"cell": "gru", "bidirectional": True, "pooling": "meanmax", "embedding_dropout": 0.2}])
 def test_padding_invariance(kw):
     model = SentimentRNN(40, embedding_dim=8, hidden_dim=6, **kw).eval()
     tokens, lengths = batch()

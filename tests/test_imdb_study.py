@@ -37,17 +37,26 @@ def test_same_seed_same_numbers_and_embedding_regimes(tmp_path):
     cfg = small_cfg(glove)
     data = prepare(cfg.data_spec(), root, torch.device("cpu"))
     assert data.info["train_size"] == 54 and data.info["val_size"] == 6 and data.info["test_full"]
-    a = train_run(cfg, data, "scratch", 3, torch.device("cpu"))
-    b = train_run(cfg, data, "scratch", 3, torch.device("cpu"))
+
+    def run(regime, seed, c=cfg):
+        return train_run(data, regime, seed, "cpu", model_kwargs=c.model_kwargs(), settings=c.lstm_settings(),
+                         glove=c.glove)
+    a, b = run("scratch", 3), run("scratch", 3)
     assert a["history"][-1]["train_loss"] == b["history"][-1]["train_loss"]
-    assert a["test_accuracy"] == b["test_accuracy"]
-    frozen = train_run(cfg, data, "frozen", 0, torch.device("cpu"))
+    assert a["test_accuracy"] == b["test_accuracy"] and a["test_accuracy_at_best"] == b["test_accuracy_at_best"]
+    assert a["answer_epoch"] == 2 and len(a["history"]) == 3 and 1 <= a["best_epoch"] <= 3
+    assert {"grad_norm", "gate_saturation", "state_saturation"} <= set(a["history"][0])
+    # the specified answer is the same number whether or not the run continues afterwards
+    short = train_run(data, "scratch", 3, "cpu", model_kwargs=cfg.model_kwargs(),
+                      settings=replace(cfg.lstm_settings(), epochs=2), glove=cfg.glove)
+    assert short["test_accuracy"] == a["test_accuracy"]
+    frozen = run("frozen", 0)
     assert frozen["embedding_change"] == 0.0 and frozen["trainable_params"] < frozen["params"]
-    init = build_rnn(cfg, data.vocab, "frozen", 0).embedding.weight
+    init = build_rnn(data.vocab, "frozen", 0, cfg.model_kwargs(), cfg.glove).embedding.weight
     assert torch.equal(frozen["model"].embedding.weight, init)
-    finetune = train_run(cfg, data, "finetune", 0, torch.device("cpu"))
+    finetune = run("finetune", 0)
     assert finetune["embedding_change"] > 0 and finetune["trainable_params"] == finetune["params"]
-    clipped = train_run(replace(cfg, grad_clip=1e-6), data, "finetune", 0, torch.device("cpu"))
+    clipped = run("finetune", 0, replace(cfg, grad_clip=1e-6))
     assert clipped["embedding_change"] < finetune["embedding_change"]  # tiny steps: clipping is applied
 
 
@@ -71,10 +80,19 @@ def test_cli_end_to_end_quick(tmp_path, capsys):
     res = json.loads((out / "results.json").read_text())
     imdb = res["imdb"]
     for regime in REGIMES:
-        assert imdb[regime]["test_accuracy"]["n"] == 2 and len(imdb[regime]["history"]["0"]) == 2
-        assert "criterion" in imdb[regime]["convergence"]
+        e = imdb[regime]
+        assert e["test_accuracy"]["n"] == 2 and len(e["history"]["0"]) == 3 and e["long"]["answer_epoch"] == 2
+        assert "criterion" in e["convergence"] and len(e["long"]["test_accuracy_at_best"]["per_seed"]) == 2
+        assert set(e["diagnostics"]) == {"grad_norm", "gate_saturation", "state_saturation"}
     assert imdb["frozen"]["embedding_change"]["mean"] == 0.0 and imdb["finetune"]["embedding_change"]["mean"] > 0
-    assert {"bilstm", "gru", "pool_mean", "pool_max", "layers_1", "tfidf", "learning_curve"} <= set(imdb["explore"])
+    assert {"bilstm", "gru", "pool_mean", "pool_max", "layers_1", "learning_curve"} <= set(imdb["explore"])
+    assert imdb["explore"]["gru"]["train_size"] == imdb["data"]["train_size"] and len(imdb["explore"]["gru"]["test_accuracy"]["per_seed"]) == 2
+    for kind in ("tfidf", "nbsvm"):
+        assert 0.5 <= imdb[kind]["test_accuracy"] <= 1 and imdb[kind]["subset"]["train_size"] == 54
+    b = imdb["best_rnn"]
+    assert b["train_size"] == 72 and b["test_size"] == 40  # all 80 tiny reviews: 72 train, 8 validation and len(b["test_accuracy"]["per_seed"]) == 1
+    assert set(imdb["explore"]["learning_curve"]["curves"]) == {"scratch", "frozen", "finetune", "best_rnn", "tfidf",
+                                                                 "nbsvm"}
     assert imdb["glove"]["dim"] == 8 and 0 < imdb["glove"]["coverage"]["types"] <= 1
     assert len(imdb["comparison"]["pairs"]) == 3 and imdb["explore_best"]["name"]
     for stem in (imdb["comparison"]["figures"]["curves"], imdb["glove"]["figures"]["tsne"],
@@ -128,5 +146,20 @@ def test_real_data_short_run_beats_chance(real_data):
     data = prepare(cfg.data_spec(), real_data, torch.device("cpu"))
     assert data.info["vocab_size"] > 5000 and data.info["label_balance"]["test"] == 0.5
     assert data.info["train_size"] == 900 and not data.info["test_full"]
-    run = train_run(cfg, data, "finetune", 0, torch.device("cpu"), cell="gru", pooling="mean", num_layers=1)
+    run = train_run(data, "finetune", 0, "cpu", model_kwargs=cfg.model_kwargs(cell="gru", pooling="mean", num_layers=1),
+                    settings=replace(cfg.lstm_settings(), epochs=3, answer_epoch=3, diagnostics=False))
     assert run["test_accuracy"] > 0.6, run["test_accuracy"]
+
+
+def test_baselines_learn_the_tiny_sentiment_words():
+    import numpy as np
+
+    from cnnrnn.studies.imdb import baselines
+    from fixtures.synthetic import NEG, POS
+
+    texts = {s: [f"the film was {w} ." for w in (POS + NEG) * 4] for s in ("train", "val", "test")}
+    labels = {s: np.array(([1] * len(POS) + [0] * len(NEG)) * 4) for s in texts}
+    for result in (baselines.tfidf(texts, labels), baselines.nbsvm(texts, labels)):
+        assert result["test_accuracy"] == 1.0 and result["train_size"] == 56
+    r = baselines.log_count_ratio(np.array([[1, 0], [1, 1], [0, 1]]), np.array([1, 1, 0]))
+    assert r[0] > 0 > r[1]  # word 0 occurs only in positive reviews

@@ -44,18 +44,31 @@ def summary_markdown(results: dict) -> str:
         d = i["data"]
         lines += [f"IMDB: {d.get('train_size'):,} training / {d.get('val_size'):,} validation reviews, "
                   f"{'all' if d.get('test_full') else 'a stratified sample of'} {d.get('test_size'):,} test reviews.",
-                  "", "| IMDB model | training reviews | seeds | test accuracy (%) |", "| --- | ---: | ---: | ---: |"]
+                  "", "| IMDB model | training reviews | test reviews | seeds | test accuracy (%) |",
+                  "| --- | ---: | ---: | ---: | ---: |"]
+        n, t = f"{d.get('train_size'):,}", f"{d.get('test_size'):,}"
         for regime in ("scratch", "frozen", "finetune"):
             if regime in i:
-                acc = i[regime]["test_accuracy"]
-                lines.append(f"| SimpleLSTM, {regime} embeddings | {d.get('train_size'):,} | {_n(acc)} | "
-                             f"{_acc(acc)} |")
-        for name, e in i.get("explore", {}).items():
-            if isinstance(e, dict) and "test_accuracy" in e and name != "learning_curve":
-                size = e.get("train_size") or e.get("settings", {}).get("train_size", "")
-                size = f"{size:,}" if isinstance(size, int) else size
-                lines.append(f"| {name}: {e.get('description', 'TF-IDF + logistic regression')} | {size} | "
+                e = i[regime]
+                lines.append(f"| SimpleLSTM, {regime} embeddings, {e['long']['answer_epoch']} epochs | {n} | {t} | "
                              f"{_n(e['test_accuracy'])} | {_acc(e['test_accuracy'])} |")
+                lines.append(f"| SimpleLSTM, {regime} embeddings, best of {e['long']['epochs']} epochs (validation) | "
+                             f"{n} | {t} | {_n(e['test_accuracy'])} | {_acc(e['long']['test_accuracy_at_best'])} |")
+        for name, e in i.get("explore", {}).items():
+            if name != "learning_curve":
+                lines.append(f"| {name}: {e['description']} | {e['train_size']:,} | {t} | {_n(e['test_accuracy'])} | "
+                             f"{_acc(e['test_accuracy'])} |")
+        for kind, label in (("tfidf", "TF-IDF + logistic regression"), ("nbsvm", "NBSVM (uni+bigrams)")):
+            if kind in i:
+                sub = i[kind]["subset"]
+                same = (sub["train_size"], sub["test_size"]) == (i[kind]["train_size"], i[kind]["test_size"])
+                for e in [sub] + ([] if same else [i[kind]]):
+                    lines.append(f"| {label} | {e['train_size']:,} | {e['test_size']:,} | 1 | "
+                                 f"{_acc(e['test_accuracy'])} |")
+        if "best_rnn" in i:
+            b = i["best_rnn"]
+            lines.append(f"| best recipe: {b['description']} | {b['train_size']:,} | {b['test_size']:,} | "
+                         f"{_n(b['test_accuracy'])} | {_acc(b['test_accuracy'])} |")
         for pair in i.get("comparison", {}).get("pairs", []):
             lines.append("")
             lines.append(f"{pair['a']} vs {pair['b']}: {100 * pair['diff']:+.1f} points, verdict: {pair['verdict']}")

@@ -56,24 +56,29 @@ def _forward(model: nn.Module, inputs) -> torch.Tensor:
 
 def train_one_epoch(model: nn.Module, batches: Iterable[Batch], loss_fn: Callable, optimizer: torch.optim.Optimizer,
                     *, predict: Callable = argmax_predict, grad_clip: float | None = None,
-                    step_scheduler=None) -> dict:
+                    step_scheduler=None, track_grad_norm: bool = False) -> dict:
     """One pass over `batches`: forward, loss, backward, optimizer step per batch
     (and `step_scheduler.step()` after each optimizer step, for per-step learning-rate schedules).
 
     Returns {"loss", "accuracy", "samples"} averaged over samples (the loss is the per-batch
-    mean weighted by batch size, so a short last batch counts correctly).
+    mean weighted by batch size, so a short last batch counts correctly); with track_grad_norm also
+    "grad_norm", the mean over steps of the global gradient norm before clipping.
     """
     model.train()
     loss_sum = correct = None
     n = 0
     step_losses = []  # 0-d tensors on the device: checked for non-finite values once, at the end
+    norms = []
+    params = [p for p in model.parameters() if p.requires_grad]
     for inputs, targets in batches:
         optimizer.zero_grad(set_to_none=True)
         output = _forward(model, inputs)
         loss = loss_fn(output, targets)
         loss.backward()
-        if grad_clip is not None:
-            nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        if grad_clip is not None or track_grad_norm:
+            norm = nn.utils.clip_grad_norm_(params, grad_clip if grad_clip is not None else float("inf"))
+            if track_grad_norm:
+                norms.append(norm.detach())
         optimizer.step()
         if step_scheduler is not None:
             step_scheduler.step()
@@ -91,7 +96,10 @@ def train_one_epoch(model: nn.Module, batches: Iterable[Batch], loss_fn: Callabl
     if not bool(finite.all()):
         step = int((~finite).nonzero()[0, 0])
         raise NonFiniteLoss(step + 1, float(losses[step]))
-    return {"loss": float(loss_sum) / n, "accuracy": float(correct) / n, "samples": n}
+    out = {"loss": float(loss_sum) / n, "accuracy": float(correct) / n, "samples": n}
+    if track_grad_norm:
+        out["grad_norm"] = float(torch.stack(norms).mean())
+    return out
 
 
 @torch.no_grad()
@@ -130,7 +138,7 @@ def fit(model: nn.Module, train_batches: Callable[[int], Iterable[Batch]], val_b
         loss_fn: Callable, optimizer: torch.optim.Optimizer, *, epochs: int, predict: Callable = argmax_predict,
         scheduler=None, scheduler_interval: str = "epoch", grad_clip: float | None = None,
         eval_loss_fn: Callable | None = None, on_epoch: Callable[[dict], None] | None = None,
-        where: str = "") -> list[dict]:
+        where: str = "", track_grad_norm: bool = False) -> list[dict]:
     """Train for `epochs`; return one history row per epoch.
 
     Row: {epoch, train_loss, train_accuracy, val_loss, val_accuracy, seconds, lr}. The validation
@@ -149,10 +157,12 @@ def fit(model: nn.Module, train_batches: Callable[[int], Iterable[Batch]], val_b
         lr = optimizer.param_groups[0]["lr"]
         try:
             tr = train_one_epoch(model, train_batches(epoch), loss_fn, optimizer, predict=predict,
-                                 grad_clip=grad_clip, step_scheduler=per_step)
+                                 grad_clip=grad_clip, step_scheduler=per_step, track_grad_norm=track_grad_norm)
         except NonFiniteLoss as e:
             raise NonFiniteLoss(e.step, e.value, where, epoch) from None
         row = {"epoch": epoch, "train_loss": tr["loss"], "train_accuracy": tr["accuracy"]}
+        if track_grad_norm:
+            row["grad_norm"] = tr["grad_norm"]
         if val_batches is not None:
             va = evaluate(model, val_batches(), eval_loss_fn or loss_fn, predict=predict)
             row.update(val_loss=va["loss"], val_accuracy=va["accuracy"])
@@ -178,6 +188,12 @@ def one_cycle_lambda(total_steps: int, warmup: float = 0.15) -> Callable[[int], 
             return 0.1 + 0.9 * step / w
         return max(0.0, (total_steps - step) / max(1, total_steps - w))
     return f
+
+
+def linear_decay_lambda(total_steps: int, warmup: float = 0.05) -> Callable[[int], float]:
+    """Per-step factor: linear warm-up from 0 over the first `warmup` of the steps, then linear decay to 0."""
+    w = max(1, int(warmup * total_steps))
+    return lambda step: step / w if step < w else max(0.0, (total_steps - step) / max(1, total_steps - w))
 
 
 def cosine_lambda(epochs: int) -> Callable[[int], float]:

@@ -12,7 +12,8 @@ The rule for differences (the one place it is written):
   (equivalently: paired t-test p < 0.05);
 - unpaired: a difference is real only if the two 95 % intervals do not overlap (stricter than
   Welch's test, which is reported beside it);
-- fewer than two seeds on either side: no verdict ("one seed").
+- fewer than MIN_SEEDS seeds on either side: no verdict ("too few seeds"): with two seeds an interval
+  is either huge or, when both differences happen to be equal, degenerate.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ CHANCE_BCE = math.log(2)            # binary cross-entropy of always predicting 
 CHANCE_TOLERANCE = 0.05             # "at chance": within 5 % of ln 2
 OVERFIT_TOLERANCE = 0.01            # overfitting: final validation loss > 1 % above its minimum
 STILL_IMPROVING = 0.002             # the last epoch raised validation accuracy by more than this
+MIN_SEEDS = 3                       # fewer seeds on either side: no verdict on a difference
 
 RULE = ("paired over seeds: the 95 % interval of the per-seed differences excludes 0; unpaired: the two 95 % "
-        "intervals do not overlap; one seed: no verdict")
+        f"intervals do not overlap; fewer than {MIN_SEEDS} seeds: no verdict")
 
 
 def near_chance(loss: float) -> bool:
@@ -57,14 +59,14 @@ def _paired(a: Sequence[float], b: Sequence[float]) -> dict:
 def compare(a: Sequence[float], b: Sequence[float], *, paired: bool, name_a: str = "a", name_b: str = "b") -> dict:
     """Is `a` better than `b`? Per-seed accuracies in; the verdict and the numbers behind it out.
 
-    verdict: "a" (a is better), "b", "no difference", or "one seed". `diff` = mean(a) - mean(b).
+    verdict: the better one's name, "no difference", or "too few seeds". `diff` = mean(a) - mean(b).
     """
     a, b = [float(x) for x in a], [float(x) for x in b]
     sa, sb = summarize(a), summarize(b)
     out = {"a": name_a, "b": name_b, "a_mean": sa["mean"], "b_mean": sb["mean"], "diff": sa["mean"] - sb["mean"],
            "n_a": len(a), "n_b": len(b), "paired": bool(paired), "ci95": None, "p": None, "test": None}
-    if len(a) < 2 or len(b) < 2:
-        out["verdict"] = "one seed"
+    if len(a) < MIN_SEEDS or len(b) < MIN_SEEDS:
+        out["verdict"], out["winner"] = "too few seeds", None
         return out
     if paired:
         if len(a) != len(b):

@@ -19,7 +19,8 @@ Two exact ways to read the state at the true last token (`rnn_impl`):
   because PyTorch's oneDNN LSTM kernel takes plain tensors but not packed sequences.
   Bidirectional models run layer by layer: the backward direction reads each review reversed
   *within its length* (so it starts at the true last token, as packing would), again exact.
-Pooling over time ("mean"/"max") only looks at the first `length` outputs.
+Pooling over time ("mean", "max", or both concatenated, "meanmax") only looks at the first `length`
+outputs. `embedding_dropout` zeroes whole embedding channels per review (spatial dropout).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
-POOLING = ("last", "mean", "max")
+POOLING = ("last", "mean", "max", "meanmax")
 RNN_IMPLS = ("gather", "packed")
 
 # "The provided hyperparameters": the defaults of the whole IMDB study, in one place.
@@ -49,7 +50,8 @@ class SentimentRNN(nn.Module):
 
     def __init__(self, vocab_size: int, embedding_dim: int = 50, hidden_dim: int = 100, num_layers: int = 2,
                  lstm_dropout_prob: float = 0.2, dropout_prob: float = 0.5, *, cell: str = "lstm",
-                 bidirectional: bool = False, pooling: str = "last", rnn_impl: str = "gather"):
+                 bidirectional: bool = False, pooling: str = "last", rnn_impl: str = "gather",
+                 embedding_dropout: float = 0.0):
         super().__init__()
         if cell not in CELLS:
             raise ValueError(f"cell must be one of {sorted(CELLS)}")
@@ -59,6 +61,9 @@ class SentimentRNN(nn.Module):
             raise ValueError(f"rnn_impl must be one of {RNN_IMPLS}")
         self.pooling, self.bidirectional, self.packed = pooling, bidirectional, rnn_impl == "packed"
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
+        # "spatial" dropout on the embeddings: whole embedding channels are zeroed per review, so the
+        # model cannot lean on a few dimensions (a regulariser for fine-tuned word vectors)
+        self.embedding_dropout = nn.Dropout1d(embedding_dropout) if embedding_dropout > 0 else nn.Identity()
         inter_dropout = lstm_dropout_prob if num_layers > 1 else 0.0  # it only acts between layers
         if bidirectional and not self.packed:
             # one single-layer RNN per layer and direction (same parameters as nn.LSTM(bidirectional=True))
@@ -70,7 +75,7 @@ class SentimentRNN(nn.Module):
             self.rnn = CELLS[cell](embedding_dim, hidden_dim, num_layers, batch_first=True,
                                    dropout=inter_dropout, bidirectional=bidirectional)
         self.dropout = nn.Dropout(dropout_prob)
-        self.fc = nn.Linear(hidden_dim * (2 if bidirectional else 1), 1)
+        self.fc = nn.Linear(hidden_dim * (2 if bidirectional else 1) * (2 if pooling == "meanmax" else 1), 1)
 
     def _bidirectional_gather(self, emb: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         x = emb
@@ -85,6 +90,8 @@ class SentimentRNN(nn.Module):
     def thought_vector(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """The review representation fed to the classifier, (N, hidden_dim x directions)."""
         emb = self.embedding(tokens)
+        if not isinstance(self.embedding_dropout, nn.Identity):
+            emb = self.embedding_dropout(emb.transpose(1, 2)).transpose(1, 2)   # (N, C, L): per channel
         if self.packed:
             # lengths must be on the CPU for packing; enforce_sorted=False sorts internally
             packed = pack_padded_sequence(emb, lengths.cpu(), batch_first=True, enforce_sorted=False)
@@ -105,9 +112,11 @@ class SentimentRNN(nn.Module):
                 return last
         mask = (torch.arange(out.shape[1], device=out.device).unsqueeze(0)
                 < lengths.to(out.device).unsqueeze(1)).unsqueeze(2)
+        mean = (out * mask).sum(1) / mask.sum(1).clamp(min=1)
         if self.pooling == "mean":
-            return (out * mask).sum(1) / mask.sum(1).clamp(min=1)
-        return out.masked_fill(~mask, float("-inf")).amax(1)
+            return mean
+        top = out.masked_fill(~mask, float("-inf")).amax(1)
+        return torch.cat([mean, top], dim=1) if self.pooling == "meanmax" else top
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         logits = self.fc(self.dropout(self.thought_vector(tokens, lengths)))

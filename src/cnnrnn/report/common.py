@@ -51,12 +51,16 @@ def phrase_comparison(c: dict, name_a: str, name_b: str) -> str:
     better, worse = (name_a, name_b) if diff >= 0 else (name_b, name_a)
     head = (f"{name_a} and {name_b} reach the same mean accuracy" if abs(diff) < 5e-4
             else f"{better} beats {worse} by {points(diff)}")
-    if c["verdict"] == "one seed":
-        return head + " (one seed, so no interval and no claim of a difference)"
+    if c["verdict"] == "too few seeds":
+        n = min(c["n_a"], c["n_b"])
+        return head + (f" ({_seeds_phrase(n)}, too few for an interval, so no claim of a difference)")
     p = f"{c['test'].split(' (')[0].split(';')[0]} p = {c['p']:.2g}" if c.get("p") is not None else "no p-value"
     if c.get("paired"):
-        lo, hi = c["ci95"]
-        interval = f"the 95 % interval of the paired per-seed difference is [{100 * lo:+.1f}, {100 * hi:+.1f}] points"
+        lo, hi = c["ci95"] if diff >= 0 else (-c["ci95"][1], -c["ci95"][0])   # in the sentence's direction
+
+        def signed(x: float) -> str:
+            return f"{100 * x:+.1f}".replace("-", "−")
+        interval = f"the 95 % interval of the paired per-seed difference is [{signed(lo)}, {signed(hi)}] points"
     else:
         interval = "the two 95 % intervals " + ("overlap" if c["verdict"] == "no difference" else "do not overlap")
     if c["verdict"] == "no difference":

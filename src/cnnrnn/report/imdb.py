@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from cnnrnn.report.common import _acc_cell, _cap, _ci_cell, _seeds_phrase, code, phrase_comparison
-from cnnrnn.report.format import PLACEHOLDER, dec, duration, esc, join_words, num, pct, pm, points
+from cnnrnn.report.format import PLACEHOLDER, dec, duration, esc, join_words, num, pct, pm
 from cnnrnn.report.results import Results
 
 REGIME_NAMES = {"scratch": "from scratch", "frozen": "frozen GloVe", "finetune": "fine-tuned GloVe"}
@@ -66,8 +66,10 @@ def _regime(m: Results, regime: str) -> dict:
     r = m.sub(regime)
     return {"acc": r.summary("test_accuracy"), "loss": r.summary("test_loss"), "secs": r.summary("train_seconds"),
             "params": r.num("params"), "trainable": r.num("trainable_params"),
-            "curves": r.req("curves", dict), "conv": r.opt("convergence") or {},
-            "change": _mean_of(r.opt("embedding_change"))}
+            "curves": r.req("curves", dict), "long_curves": r.req("curves_long", dict),
+            "conv": r.opt("convergence") or {}, "long": r.req("long", dict),
+            "at_best": r.summary("long.test_accuracy_at_best"), "best_epoch": r.summary("long.best_epoch"),
+            "diag": r.opt("diagnostics") or {}, "change": _mean_of(r.opt("embedding_change"))}
 
 
 def _mean_of(value) -> float | None:
@@ -77,51 +79,65 @@ def _mean_of(value) -> float | None:
     return float(value) if isinstance(value, (int, float)) else None
 
 
+def _stuck_phrase(long: dict) -> str:
+    st = long["stuck_at_chance"]
+    n, a, b = int(st["seeds"]), int(st["within_answer"]), int(st["within_long"])
+    return (f"{num(a)} of {num(n)} seeds had not left the chance plateau (training loss within 5 % of ln 2) after "
+            f"{num(long['answer_epoch'])} epochs, and {num(b)} after {num(long['epochs'])}")
+
+
 def _imdb_2b(m: Results, figures: dict) -> dict:
     s = _regime(m, "scratch")
     conv = m.req("scratch.convergence", dict)
     converged = m.req("scratch.convergence.converged", bool)
-    cf = s["curves"]
+    cf, lf, long = s["curves"], s["long_curves"], s["long"]
+    answer = int(long["answer_epoch"])
     figures["imdb_curves"] = m.req("comparison.figures.curves", str)
-    text = (f"Trained from scratch (random embeddings) for {cf['epochs']} epochs, SimpleLSTM reaches {pm(s['acc'])} "
-            f"test accuracy. At the last epoch the training accuracy is {pct(cf['train_accuracy'][-1])} and the "
-            f"validation accuracy {pct(cf['val_accuracy'][-1])} (@fig-imdb-curves). ")
+    text = (f"Trained from scratch (random embeddings) for the specified {answer} epochs, SimpleLSTM reaches "
+            f"{pm(s['acc'])} test accuracy ({_seeds_phrase(s['acc']['n'])}). At epoch {answer} the training accuracy "
+            f"is {pct(cf['train_accuracy'][-1])} and the validation accuracy {pct(cf['val_accuracy'][-1])}. ")
     crit = conv.get("criterion")
     verdict = conv.get("verdict")
-    if converged:
-        text += "By the study's criterion" + (f" ({esc(crit)})" if crit else "") + " the model *converged*"
-    else:
-        text += "By the study's criterion" + (f" ({esc(crit)})" if crit else "") + " the model did *not converge*"
+    text += ("By the study's criterion" + (f" ({esc(crit)})" if crit else "")
+             + (" the model *converged* within 5 epochs" if converged else " the model did *not converge* within "
+                f"{answer} epochs"))
     if verdict:  # the study's verdict may repeat the conclusion ("not converged: ..."); keep only the reason
         verdict = re.sub(r"^\s*(not )?converged\s*:\s*", "", str(verdict)).strip().rstrip(".")
     text += (f": {esc(verdict)}." if verdict else ".")
+    text += (f" To see what happens next, the same runs were continued to {num(long['epochs'])} epochs "
+             f"(@fig-imdb-curves, dotted line at epoch {answer}). The mean validation loss is lowest at epoch "
+             f"{lf['best_epoch']}")
+    text += (" and rises afterwards: the model overfits, and early stopping on the validation set picks the epoch "
+             "before the rise" if lf["overfit"] else ", at or near the end, so the longer runs do not overfit yet")
+    text += (f". Choosing each run's epoch by validation accuracy (mean {dec(s['best_epoch']['mean'], 1)}) gives "
+             f"{pm(s['at_best'])} test accuracy. {_cap(_stuck_phrase(long))}.")
+    diag = s["diag"]
     why = []
-    chance = float(conv.get("numbers", {}).get("chance_loss", 0.0))
-    if conv.get("learning") is False:
-        why.append(f"the training loss ({dec(cf['train_loss'][-1])}) is still close to {dec(chance)} = ln 2, "
-                   "the loss of guessing 50 % for every review, so the model has hardly started to learn"
-                   + (": a flat loss here is a stall, not convergence to a solution" if converged else ""))
-    if cf["gap"] > 0.05:
-        why.append(f"the training accuracy is {points(cf['gap'])} above the validation accuracy, so the network "
-                   f"fits the {num(m.num('data.train_size'))} training reviews much better than new ones; with "
-                   f"{num(s['params'])} parameters, most of them in the embedding, it memorises rather than "
-                   "generalises")
-    if cf["overfit"]:
-        why.append(f"the validation loss was lowest after epoch {cf['best_epoch']} and rose afterwards (overfitting)")
-    elif cf["last_gain"] > 0.005:
-        why.append(f"the validation accuracy still rose by {points(cf['last_gain'])} in the last epoch, so more "
-                   "epochs would help")
+    if diag.get("grad_norm"):
+        g = diag["grad_norm"]
+        why.append(f"the mean gradient norm per step was {dec(g[0])} in epoch 1 and {dec(g[min(answer, len(g)) - 1])} "
+                   f"in epoch {min(answer, len(g))}" + (f" (peak {dec(max(g))} in epoch {g.index(max(g)) + 1})"
+                                                         if max(g) > 1.5 * max(g[0], 1e-9) else ""))
+    if diag.get("gate_saturation"):
+        gs = diag["gate_saturation"]
+        why.append(f"{pct(gs[0])} of the first layer's input, forget and output gate values were saturated (below "
+                   f"0.05 or above 0.95) after epoch 1 and {pct(gs[-1])} after epoch {len(gs)}")
+    if diag.get("state_saturation"):
+        ss = diag["state_saturation"]
+        why.append(f"{pct(ss[-1])} of the last layer's hidden values were at the flat ends of tanh (|h| > 0.95) "
+                   f"after epoch {len(ss)}")
+    trunc, max_len = m.opt("data.truncated_fraction"), m.opt("config.max_seq_len")
+    if trunc is not None and max_len and trunc > 0.01:
+        why.append(f"{pct(trunc)} of the training reviews are longer than {num(max_len)} tokens and were cut, so "
+                   "the last state sees the end of the review only for the shorter ones")
     if cf["val_accuracy"][0] < 0.6 and cf["epochs"] > 1:
-        why.append(f"in the first epoch the validation accuracy was only {pct(cf['val_accuracy'][0])}, near chance: "
-                   "randomly initialised embeddings carry no meaning, and the LSTM has to learn word meanings "
-                   "and their order from the sentiment labels alone")
-    if cf["epochs"] > 1:
-        tl, vl = cf["train_loss"], cf["val_loss"]
-        text += (f" Over the last epoch the training loss went from {dec(tl[-2])} to {dec(tl[-1])} and the "
-                 f"validation loss from {dec(vl[-2])} to {dec(vl[-1])}.")
+        why.append(f"after epoch 1 the validation accuracy was {pct(cf['val_accuracy'][0])}: random embeddings carry "
+                   "no meaning, and word meanings must be learned from the sentiment labels alone")
     if why:
-        text += (" What the curves show: " if converged else " Why: ") + "; ".join(why) + "."
-    return {"text": text}
+        text += " Measurements behind this: " + "; ".join(why) + "."
+    return {"text": text, "fig_caption": f"Training (dashed) and validation (solid) curves of the three embedding "
+                                         f"regimes over {num(long['epochs'])} epochs, {_seeds_phrase(s['acc']['n'])}; "
+                                         f"dotted: the specified {answer} epochs."}
 
 
 def _imdb_2c(m: Results, figures: dict) -> dict:
@@ -168,40 +184,43 @@ def _imdb_2d(m: Results, figures: dict) -> dict:
     rows = []
     for r, v in regs.items():
         rows.append([REGIME_NAMES[r], num(v["trainable"]), _acc_cell(v["acc"]), _ci_cell(v["acc"]),
-                     dec(v["loss"]["mean"]),
-                     duration(v["secs"]["mean"]),
+                     _acc_cell(v["at_best"]), dec(v["best_epoch"]["mean"], 1), duration(v["secs"]["mean"]),
                      dec(v["change"]) if v["change"] is not None and r != "scratch" else "–"])
     n = regs["finetune"]["acc"]["n"]
-    pairs = {(p["a"], p["b"]): p for p in m.req("comparison.pairs", list)}
+    answer = int(regs["finetune"]["long"]["answer_epoch"])
 
-    def said(a: str, b: str) -> str:
+    def said(pairs: dict, a: str, b: str) -> str:
         pair = pairs.get((a, b))
         if pair is not None:
             return _cap(phrase_comparison(pair, REGIME_SUBJECTS[a], REGIME_SUBJECTS[b]))
         return _cap(phrase_comparison(pairs[(b, a)], REGIME_SUBJECTS[b], REGIME_SUBJECTS[a]))
 
-    text = (f"@tab-regimes and @fig-imdb-curves compare the three ways of using embeddings, each over "
-            f"{_seeds_phrase(n)} (the same seeds, so the same batch order and initial LSTM weights in every "
-            f"regime: the comparisons are paired). {said('finetune', 'frozen')}. {said('finetune', 'scratch')}. "
-            f"{said('frozen', 'scratch')}. ")
-    ft_vs_fr = pairs.get(("finetune", "frozen")) or pairs.get(("frozen", "finetune"))
-    winner = ft_vs_fr["verdict"] if ft_vs_fr else "no difference"
+    pairs = {(p["a"], p["b"]): p for p in m.req("comparison.pairs", list)}
+    best_pairs = {(p["a"], p["b"]): p for p in m.req("comparison.pairs_at_best", list)}
+    text = (f"@tab-regimes compares the three ways of using embeddings over {_seeds_phrase(n)}: the same seeds, so "
+            f"the same batch order and initial LSTM weights in every regime, and the comparisons are paired seed by "
+            f"seed. After the specified {answer} epochs: {said(pairs, 'finetune', 'frozen')}. "
+            f"{said(pairs, 'finetune', 'scratch')}. {said(pairs, 'frozen', 'scratch')}. At each run's best validation "
+            f"epoch: {said(best_pairs, 'finetune', 'frozen')}. {said(best_pairs, 'finetune', 'scratch')}. "
+            f"{said(best_pairs, 'frozen', 'scratch')}. ")
+    text += _ranking_sentence(m.req("comparison.ranking_at_best", list), "At the best epoch")
     frozen_params = regs["frozen"]["trainable"]
     emb_params = regs["finetune"]["trainable"] - frozen_params
     opp = m.opt("glove.opposite_neighbours") or []
+    ft_vs_fr = best_pairs.get(("finetune", "frozen")) or best_pairs.get(("frozen", "finetune"))
+    winner = ft_vs_fr["verdict"] if ft_vs_fr else "no difference"
     if winner == "finetune":
-        text += (f"With frozen embeddings only {num(frozen_params)} parameters are trained and the general-purpose "
+        text += (f" With frozen embeddings only {num(frozen_params)} parameters are trained and the general-purpose "
                  "vectors cannot adapt to sentiment"
-                 + (f" (in GloVe, “{esc(opp[0][1])}” is a nearest neighbour of “{esc(opp[0][0])}”)"
-                    if opp else "")
-                 + f"; fine-tuning also trains the {num(emb_params)} embedding parameters, starting from "
-                 "GloVe's meanings and adapting them to the task")
+                 + (f" (in GloVe, “{esc(opp[0][1])}” is a nearest neighbour of “{esc(opp[0][0])}”)" if opp else "")
+                 + f"; fine-tuning also trains the {num(emb_params)} embedding parameters, starting from GloVe's "
+                 "meanings and adapting them to the task")
     elif winner == "no difference":
-        text += (f"Fine-tuning trains the {num(emb_params)} embedding parameters on top of the {num(frozen_params)} "
+        text += (f" Fine-tuning trains the {num(emb_params)} embedding parameters on top of the {num(frozen_params)} "
                  "of the frozen model; at this number of reviews and seeds that made no measurable difference")
     else:
-        text += (f"Here fine-tuning did worse than frozen embeddings: training the {num(emb_params)} embedding "
-                 f"parameters as well, on {num(m.num('data.train_size'))} reviews, can overfit, whereas frozen "
+        text += (f" Here fine-tuning did worse than frozen embeddings: training the {num(emb_params)} embedding "
+                 f"parameters as well, on {num(m.num('data.train_size'))} reviews, overfits, whereas frozen "
                  f"vectors keep their general meaning and leave only {num(frozen_params)} parameters to train")
     ch = regs["finetune"]["change"]
     if ch is not None:
@@ -209,161 +228,163 @@ def _imdb_2d(m: Results, figures: dict) -> dict:
         chf = regs["frozen"]["change"]
         text += (f", the frozen ones by {dec(chf)})" if chf is not None else ")")
     text += "."
-    caption = ("Embedding regimes on IMDB: trainable parameters, test accuracy (mean ± std and 95 % interval over "
-               f"{_seeds_phrase(n)}), test loss, training time per seed, mean L2 change of the embedding rows.")
-    return {"rows": rows, "text": text, "caption": caption,
-            "fig_caption": f"Training and validation curves of the three embedding regimes, {_seeds_phrase(n)}."}
+    caption = (f"Embedding regimes on IMDB ({_seeds_phrase(n)}): trainable parameters, test accuracy after the "
+               f"specified {answer} epochs (mean ± std and 95 % interval), test accuracy at each run's best validation "
+               "epoch, the mean best epoch, training time per seed (all epochs), mean L2 change of the embedding rows.")
+    return {"rows": rows, "text": text, "caption": caption}
 
 
-def _explore_size(m: Results, name: str, default: int) -> int:
-    """Training-set size of an explored IMDB model (settings.train_size; else the main size)."""
-    size = m.opt(f"explore.{name}.settings.train_size")
-    return int(size) if isinstance(size, (int, float)) else default
+def _ranking_sentence(groups: list, when: str) -> str:
+    """'X is best' only when the intervals separate it from the rest; else which cannot be told apart."""
+    names = [[REGIME_SUBJECTS.get(n, n) for n in g] for g in groups]
+    if len(names) == 1:
+        return f"{when}, the intervals of all {len(names[0])} cannot be told apart, so no ranking is claimed."
+    parts = [join_words(g) if len(g) > 1 else g[0] for g in names]
+    return f"{when}, the ranking the intervals support is: {' > '.join(parts)}."
 
 
 def _imdb_2e(m: Results, figures: dict) -> dict:
     explore = m.opt("explore") or {}
-    models = {k: v for k, v in explore.items() if k not in ("learning_curve", "tfidf") and isinstance(v, dict)}
-    train_size = int(m.num("data.train_size"))
-    test_full = bool(m.opt("data.test_full"))
+    models = {k: v for k, v in explore.items() if k != "learning_curve" and isinstance(v, dict)}
+    test_n = int(m.num("data.test_size"))
     parts, rows, not_run = [], [], []
-    accs = {k: m.summary(f"explore.{k}.test_accuracy") for k in models}
-    sizes_of = {k: _explore_size(m, k, train_size) for k in models}
+    comps = m.opt("explore_comparisons") or {}
     for name in models:
         e = m.sub(f"explore.{name}")
-        t = e.opt("train_seconds")
-        rows.append([name, str(e.opt("description", "")), num(sizes_of[name]), num(e.num("params")),
-                     _acc_cell(accs[name]), _ci_cell(accs[name]),
-                     duration(t["mean"]) if isinstance(t, dict) else "–"])
-    tfidf = explore.get("tfidf")
-    t_acc = m.num("explore.tfidf.test_accuracy") if tfidf else None
-    t_size = int(m.opt("explore.tfidf.train_size", train_size)) if tfidf else None
-    if tfidf:
-        rows.append(["tfidf", "TF-IDF + logistic regression (no neural network)", num(t_size), "–",
-                     pct(t_acc, unit=False), "one fit", "–"])
-    comps = m.opt("explore_comparisons") or {}
+        a = e.summary("test_accuracy")
+        c = comps.get(name)
+        vs = ("reference" if name == "base" else "–" if c is None else
+              {"no difference": "no difference", "too few seeds": "too few seeds"}.get(c["verdict"],
+                                                                              "better" if c["winner"] == "a" else "worse"))
+        rows.append([name, str(e.opt("description", "")), num(e.num("train_size")), num(e.num("params")),
+                     _acc_cell(a), _ci_cell(a), dec(e.summary("best_epoch")["mean"], 1), vs])
     if models:
-        sizes = sorted(set(sizes_of.values()))
-        on = (f"on {num(sizes[0])} training reviews each" if len(sizes) == 1 else
-              f"on {join_words([num(x) for x in sizes])} training reviews")
-        text = f"@tab-imdb-explore lists the {len(models)} variants of SimpleLSTM explored {on}, each against the " \
-               f"unchanged {code('base')} on the same seeds. "
+        sizes = sorted({int(m.num(f"explore.{k}.train_size")) for k in models})
+        text = (f"@tab-imdb-explore lists {len(models) - ('base' in models)} variants of SimpleLSTM with fine-tuned "
+                f"GloVe, each against the unchanged {code('base')} on {join_words([num(x) for x in sizes])} training "
+                f"reviews and the same seeds; every run was continued to the end and tested with the weights of its "
+                f"best validation epoch. ")
         better = [k for k, c in comps.items() if c["verdict"] == k]
         worse = [k for k, c in comps.items() if c["verdict"] == "base"]
-        undecided = [k for k, c in comps.items() if c["verdict"] in ("no difference", "one seed")]
+        undecided = [k for k, c in comps.items() if c["verdict"] in ("no difference", "too few seeds")]
         if better:
-            text += f"Better than the base: {join_words([code(k) for k in better])}. "
+            text += f"Better than the base (paired 95 % interval above zero): {join_words([code(k) for k in better])}. "
         if worse:
             text += f"Worse than the base: {join_words([code(k) for k in worse])}. "
         if undecided:
-            one_seed = any(comps[k]["verdict"] == "one seed" for k in undecided)
-            text += (f"{_cap(join_words([code(k) for k in undecided]))}: no difference from the base can be "
-                     + ("claimed (one seed, no interval)." if one_seed else "claimed (the paired 95 % interval "
-                        "includes zero)."))
+            one_seed = any(comps[k]["verdict"] == "too few seeds" for k in undecided)
+            text += (f"No difference from the base can be claimed for {join_words([code(k) for k in undecided])}"
+                     + (" (too few seeds for an interval)." if one_seed else
+                        " (the paired 95 % interval includes zero)."))
         parts.append(text.strip())
     else:
-        not_run.append("the model variants (bidirectional LSTM, GRU, pooling, sizes)")
-    if tfidf:
-        tv = m.opt("tfidf_vs_neural") or {}
-        sentence = ("A TF-IDF bag-of-words baseline with logistic regression"
-                    + ("" if models else " (@tab-imdb-explore)")
-                    + f", trained on {num(t_size)} reviews, reaches {pct(t_acc)}")
+        not_run.append("the model variants")
+    tv = m.opt("tfidf_vs_neural") or {}
+    if m.opt("tfidf"):
+        t = m.sub("tfidf.subset")
+        nb = m.opt("nbsvm.subset") or {}
+        sentence = (f"On the same {num(t.num('train_size'))} reviews, TF-IDF with logistic regression reaches "
+                    f"{pct(t.num('test_accuracy'))}" + (f" and NBSVM @wang2012 {pct(nb['test_accuracy'])}" if nb else ""))
         verdict = tv.get("verdict")
-        if verdict in ("neural better", "tfidf better", "no difference", "one seed"):
+        if verdict in ("neural better", "tfidf better", "no difference", "too few seeds"):
             name, best_nn = _model_name(tv["best_neural"]), tv["best_neural_accuracy"]
             sentence += {
-                "neural better": f"; the best neural model on the same data, {name} ({pm(best_nn)}), beats it, with "
-                                 "the TF-IDF accuracy below its 95 % interval.",
-                "tfidf better": f" and beats every neural model trained on the same data (best: {name}, "
-                                f"{pm(best_nn)}, whose 95 % interval lies below it).",
-                "no difference": f"; the best neural model on the same data, {name} ({pm(best_nn)}), is not "
-                                 "clearly better or worse: the TF-IDF accuracy lies within its 95 % interval.",
-                "one seed": f"; the best neural model on the same data, {name}, reaches {pm(best_nn)}, but with one "
-                            "seed there is no interval, so no verdict.",
+                "neural better": f"; the best neural model there, {name} ({pm(best_nn)}), beats TF-IDF, whose "
+                                 "accuracy lies below its 95 % interval.",
+                "tfidf better": f", more than any neural model trained on them (best: {name}, {pm(best_nn)}, whose "
+                                "95 % interval lies below TF-IDF).",
+                "no difference": f"; the best neural model there, {name} ({pm(best_nn)}), is not clearly better or "
+                                 "worse than TF-IDF: its accuracy lies within the interval.",
+                "too few seeds": f"; the best neural model there, {name}, reaches {pm(best_nn)}, with too few seeds "
+                                 "for a verdict.",
             }[verdict]
         else:
-            sentence += "; no neural model of this run was trained on the same number of reviews."
+            sentence += "."
         parts.append(sentence)
     else:
-        not_run.append("the TF-IDF baseline")
-    lc = explore.get("learning_curve")
+        not_run.append("the TF-IDF and NBSVM baselines")
+    lit_rows, lit_caption = None, None
+    if m.opt("best_rnn"):
+        b = m.sub("best_rnn")
+        acc = b.summary("test_accuracy")
+        lit = b.req("literature", dict)
+        full = bool(b.opt("full_data"))
+        text = (f"The best recipe (@tab-imdb-literature; chosen on validation accuracy only) is a "
+                f"{esc(b.req('description'))}, trained on "
+                f"{num(b.num('train_size'))} reviews for at most {num(b.num('training.epochs'))} epochs, keeping the "
+                f"weights of the best validation check. On {'all ' if full else ''}{num(b.num('test_size'))} test "
+                f"reviews it reaches *{pm(acc)}* ({_seeds_phrase(acc['n'])}, {duration(b.summary('train_seconds')['mean'])}"
+                " of training per seed). ")
+        if full:
+            above = [k for k, v in lit.items() if v["diff"] > 0]
+            below = [k for k, v in lit.items() if v["diff"] <= 0]
+            cite = {k: f"{esc(v['what'])}, {pct(v['accuracy'])}" for k, v in lit.items()}
+            if above:
+                text += f"That is above {join_words([cite[k] for k in above])}"
+                text += (f", and below {join_words([cite[k] for k in below])}. " if below else ". ")
+            else:
+                text += "That is below every published number in @tab-imdb-literature. "
+        else:
+            text += ("This preset did not train it on the full split, so it is not set beside the published numbers. ")
+        nb, tf = m.opt("nbsvm"), m.opt("tfidf")
+        if nb and tf and full:
+            text += (f"Our own NBSVM and TF-IDF on exactly the same split reach {pct(nb['test_accuracy'])} and "
+                     f"{pct(tf['test_accuracy'])}, in {duration(nb['train_seconds'])} and "
+                     f"{duration(tf['train_seconds'])} on the same CPU.")
+        parts.append(text.strip())
+        lit_rows = [[f"best recipe (ours, {_seeds_phrase(acc['n'])})", num(b.num("train_size")),
+                     num(b.num("test_size")), pm(acc, unit=False)]]
+        for kind, label in (("nbsvm", "NBSVM (ours)"), ("tfidf", "TF-IDF + LR (ours)")):
+            if m.opt(kind):
+                k = m.sub(kind)
+                lit_rows.append([label, num(k.num("train_size")), num(k.num("test_size")),
+                                 pct(k.num("test_accuracy"), unit=False)])
+        for key, v in lit.items():
+            lit_rows.append([f"{esc(v['what'])} @{esc(v['cite'])}", "25,000", "25,000", pct(v["accuracy"], unit=False)])
+        lit_caption = ("The best recipe beside classical baselines on the same split and published numbers on the "
+                       "full IMDB split (test accuracy, %).")
+    else:
+        not_run.append("the best recipe on the full data")
     lc_caption = None
-    if lc:
+    if explore.get("learning_curve"):
         parts.append(_learning_curve_text(m, figures))
-        lc_caption = "Test accuracy against training-set size for the three embedding regimes and TF-IDF."
+        lc_caption = ("Test accuracy against the number of training reviews (mean ± std over seeds; RNNs at their "
+                      "best validation epoch); dotted and dash-dotted lines: published full-data numbers.")
     else:
         not_run.append("the learning curve over training-set size")
-    best_info = m.opt("explore_best") or {}
-    best_acc = best_info.get("test_accuracy")
-    if isinstance(best_acc, dict):
-        best_acc = best_acc.get("mean")
-    maas = float(m.num("literature.maas2011.accuracy"))
-    if best_info.get("full_data") and isinstance(best_acc, (int, float)):
-        diff = float(best_acc) - maas
-        parts.append(f"With the full training and test sets, the best model of this run "
-                     f"({_model_name(best_info.get('name', ''))}, {pct(best_acc)}) is {points(diff)} "
-                     f"{'above' if diff >= 0 else 'below'} the {pct(maas)} of Maas et al. @maas2011.")
-    else:
-        parts.append(f"A comparison with the {pct(maas)} of Maas et al. @maas2011 would not be like "
-                     f"for like: they trained on all 25,000 training reviews and tested on all 25,000 test "
-                     f"reviews, while this run trained on at most {num(train_size)} and tested on "
-                     f"{'all' if test_full else num(m.num('data.test_size'))} of them.")
     if not_run:
         parts.append(f"Not run in this preset: {join_words(not_run)}.")
-    caption = ("Explored models on IMDB: training reviews, parameters, test accuracy (mean ± std and 95 % interval "
-               "over seeds), training time per seed; TF-IDF is a single deterministic fit.")
-    return {"text": " ".join(parts), "rows": rows or None, "caption": caption, "lc_caption": lc_caption}
+    caption = (f"Variants of SimpleLSTM (fine-tuned GloVe) on IMDB: training reviews, parameters, test accuracy on "
+               f"{num(test_n)} reviews at each run's best validation epoch (mean ± std and 95 % interval over seeds), "
+               "mean best epoch, and the paired verdict against the base.")
+    return {"text": " ".join(parts), "rows": rows or None, "caption": caption, "lc_caption": lc_caption,
+            "lit_rows": lit_rows, "lit_caption": lit_caption}
 
 
 def _model_name(name: str) -> str:
     """As a sentence subject: 'finetune' -> 'fine-tuned GloVe', 'explore.bilstm' -> bilstm (monospace)."""
     name = str(name)
     if name in REGIME_SUBJECTS:
-        return REGIME_SUBJECTS[name]
+        return f"SimpleLSTM with {REGIME_SUBJECTS[name]}" if name != "scratch" else "SimpleLSTM from scratch"
     return code(name.removeprefix("explore."))
 
 
-def _as_summary(value) -> dict | None:
-    if isinstance(value, dict) and "mean" in value:
-        return value
-    if isinstance(value, (int, float)):
-        return {"mean": float(value), "std": 0.0, "n": 1, "ci95": [float(value)] * 2, "per_seed": [float(value)]}
-    return None
-
-
 def _learning_curve_text(m: Results, figures: dict) -> str:
-    sizes = [int(x) for x in m.req("explore.learning_curve.sizes", list)]
-    regimes = m.req("explore.learning_curve.regimes", dict)
-    figures["imdb_learning_curve"] = m.req("explore.learning_curve.figures.curve", str)
+    lc = m.sub("explore.learning_curve")
+    curves = lc.req("curves", dict)
+    figures["imdb_learning_curve"] = lc.req("figures.curve", str)
+    label = {"scratch": "SimpleLSTM from scratch", "frozen": "SimpleLSTM with frozen GloVe",
+             "finetune": "SimpleLSTM with fine-tuned GloVe", "best_rnn": "the best recipe", "tfidf": "TF-IDF",
+             "nbsvm": "NBSVM"}
+    sizes = sorted({int(n) for c in curves.values() for n in c["sizes"]})
     text = (f"@fig-imdb-learning-curve shows test accuracy against the number of training reviews "
             f"({join_words([num(x) for x in sizes])}).")
-    # per regime: the points that exist, as (size, summary)
-    points_of = {r: [(n, _as_summary(v)) for n, v in zip(sizes, vals) if _as_summary(v) is not None]
-                 for r, vals in regimes.items() if isinstance(vals, list)}
-    points_of = {r: p for r, p in points_of.items() if p}
-    if points_of:
-        largest = max(n for p in points_of.values() for n, _ in p)
-        at_max = {r: dict(p)[largest] for r, p in points_of.items() if largest in dict(p)}
-        if len(at_max) > 1:
-            top = max(at_max, key=lambda r: at_max[r]["mean"])
-            low = min(at_max, key=lambda r: at_max[r]["mean"])
-            text += (f" With {num(largest)} reviews, {_model_name(top)} is best ({pm(at_max[top])}) and "
-                     f"{_model_name(low)} worst ({pm(at_max[low])}).")
-        gain = {r: p[-1][1]["mean"] - p[0][1]["mean"] for r, p in points_of.items() if len(p) > 1}
-        if gain:
-            most = max(gain, key=gain.get)
-            p = points_of[most]
-            text += (f" More data helps {_model_name(most)} most: {pct(p[0][1]['mean'])} with {num(p[0][0])} "
-                     f"reviews, {pct(p[-1][1]['mean'])} with {num(p[-1][0])}.")
-            if most == "scratch":
-                text += " Pretrained vectors matter most when labelled data are scarce."
-    tf_sizes = m.opt("explore.learning_curve.tfidf_sizes")
-    tf_acc = m.opt("explore.learning_curve.tfidf_all")
-    if not (isinstance(tf_sizes, list) and isinstance(tf_acc, list) and len(tf_sizes) == len(tf_acc)):
-        tf_sizes, tf_acc = sizes, m.opt("explore.learning_curve.tfidf") or []
-    tf = [(int(n), float(a)) for n, a in zip(tf_sizes, tf_acc) if isinstance(a, (int, float))]
-    if len(tf) > 1:
-        text += (f" TF-IDF goes from {pct(tf[0][1])} with {num(tf[0][0])} reviews to {pct(tf[-1][1])} with "
-                 f"{num(tf[-1][0])}.")
+    bits = []
+    for k in ("best_rnn", "finetune", "scratch", "nbsvm", "tfidf"):
+        c = curves.get(k)
+        if c and len(c["sizes"]) > 1:
+            bits.append(f"{label[k]} goes from {pct(c['accuracy'][0]['mean'])} with {num(c['sizes'][0])} reviews to "
+                        f"{pct(c['accuracy'][-1]['mean'])} with {num(c['sizes'][-1])}")
+    if bits:
+        text += " " + _cap("; ".join(bits)) + "."
     return text
-

