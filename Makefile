@@ -1,7 +1,10 @@
 # The two commands of the README. Both set up .venv first (fast when it already exists).
 #   make run    every experiment, then runs/main/report.pdf   (PRESET=quick|default|full, DEVICE=auto|cpu|cuda|mps,
 #               JOBS=2 runs the two studies side by side, one thread each: the faster choice on a 2-core CPU)
-#   make test   the test suite (real-data tests use $CNNRNN_DATA or ../shared/data when present)
+#               EXECUTOR=ray runs the tasks on Ray: ADDRESS=HOST:PORT (or auto) joins a running cluster,
+#               without ADDRESS Ray is started on this machine (README, "More than one machine")
+#   make test   the test suite (real-data tests use $CNNRNN_DATA or ../shared/data when present); installs
+#               Ray too, so the --executor ray tests run
 PRESET ?= default
 # the project machines keep the datasets in ../shared/data; elsewhere $CNNRNN_DATA or the download cache is used
 CNNRNN_DATA ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data),)
@@ -9,15 +12,22 @@ export CNNRNN_DATA
 DEVICE ?= auto
 JOBS ?= 2
 OUT ?= runs/main
+EXECUTOR ?= local
+ADDRESS ?=
+comma := ,
 
 .PHONY: setup run test bench
 setup:
 	bash scripts/setup.sh
 
-run: setup
-	.venv/bin/cnnrnn run --out $(OUT) --preset $(PRESET) --device $(DEVICE) --jobs $(JOBS)
+# the base install stays lean: Ray only when the run uses it
+run:
+	EXTRAS=dev$(if $(filter ray,$(EXECUTOR)),$(comma)ray) bash scripts/setup.sh
+	.venv/bin/cnnrnn run --out $(OUT) --preset $(PRESET) --device $(DEVICE) --executor $(EXECUTOR) \
+		$(if $(filter local,$(EXECUTOR)),--jobs $(JOBS)) $(if $(ADDRESS),--address $(ADDRESS))
 
-test: setup
+test:
+	EXTRAS=dev,ray bash scripts/setup.sh
 	.venv/bin/python -m pytest -q
 
 bench: setup

@@ -5,6 +5,7 @@
 #                                               the CPU build that lies on disk: no multi-GB download)
 #   - TORCH_SPEC="torch==X.Y" overrides both.
 # Running it again is fast: an existing .venv and torch are kept.
+#   EXTRAS=dev,ray also installs Ray (default: dev; see pyproject.toml).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -23,5 +24,7 @@ if ! .venv/bin/python -c "import torch" 2>/dev/null; then
     echo "setup: installing $spec"
     "${PIP[@]}" "$spec"
 fi
-echo "setup: installing cnnrnn and its dependencies into .venv"
-"${PIP[@]}" -e ".[dev]"
+# EXTRAS: the optional dependency groups (`make test` adds ray so the tests exercise --executor ray)
+extras=${EXTRAS:-dev}
+echo "setup: installing cnnrnn[$extras] and its dependencies into .venv"
+"${PIP[@]}" -e ".[$extras]"
