@@ -39,7 +39,10 @@ def test_cli_end_to_end_on_tiny_data(tmp_path, capsys):
     assert set(f["explore"]) == set(EXPLORE_MODELS) and f["explore_best"] in f["explore"] and f["best"]["chosen_by"] == "validation accuracy"
     for e in f["explore"].values():
         assert set(e["test_accuracy"]) >= {"mean", "std", "per_seed"}
-    for stem in [*sc["figures"].values(), f["explore_figures"]["comparison"]]:
+    assert set(f["frontier"]) <= set(f["explore"]) | {"simple_cnn"} and f["frontier"]
+    assert set(f["best"]["per_class_gain"]["gain"]) == set(f["classes"])
+    for stem in [*sc["figures"].values(), *f["explore_figures"].values(),
+                 *(e["figures"]["misclassified"] for e in f["explore"].values())]:
         assert (out / f"{stem}.pdf").exists() and (out / f"{stem}.png").exists()
     assert (out / "weights" / "fashion_simple_cnn.safetensors").exists()
     assert (out / "history" / "fashion.simple_cnn.csv").read_text().startswith("seed,epoch,")
@@ -90,3 +93,10 @@ def test_short_real_run_beats_chance_by_far(real_data):
     cfg = FashionConfig(train_limit=5000, test_limit=1000, val_size=1000)
     r = train_once("simple_cnn", data, cfg, 0, torch.device("cpu"), epochs=3, batch_size=100, lr=1e-3)
     assert r["test_accuracy"] > 0.5  # chance is 0.1; 150 steps reach about 0.7
+
+
+def test_frontier_keeps_what_nothing_beats_in_time_and_accuracy():
+    from cnnrnn.studies.fashion.analysis import frontier
+
+    points = {"fast": (10, 0.85), "slow_bad": (100, 0.84), "mid": (50, 0.90), "slow_good": (200, 0.93)}
+    assert frontier(points) == ["fast", "mid", "slow_good"]

@@ -102,7 +102,7 @@ def test_figures_and_tables_numbered_and_referenced(report):
     text = _flat(report[2])
     captions_fig = set(re.findall(r"Figure (\d+):", text))
     captions_tab = set(re.findall(r"Table (\d+):", text))
-    assert len(captions_fig) == 8 and len(captions_tab) == 8
+    assert len(captions_fig) == 10 and len(captions_tab) == 8
     mentions = re.findall(r"(Figure|Table) (\d+)(?!:)", text)
     for kind, numbers in (("Figure", captions_fig), ("Table", captions_tab)):
         assert {n for k, n in mentions if k == kind} >= numbers, kind
@@ -112,7 +112,7 @@ def test_every_label_in_template_is_referenced():
     template = resources.files("cnnrnn.report").joinpath("template.typ").read_text()
     source = template + "".join(Path(m.__file__).read_text() for m in (common, report_fashion, report_imdb))
     labels = set(re.findall(r"<((?:fig|tab)-[a-z0-9-]+)>", template))
-    assert len(labels) == 16
+    assert len(labels) == 18
     for label in labels:
         assert f"@{label}" in source, label
 
@@ -172,7 +172,8 @@ def test_comparison_wording_follows_the_verdict():
 
 def test_quick_preset_states_what_was_not_run(fixture_dir, tmp_path):
     def edit(res):
-        for key in ("explore", "explore_best", "best", "explore_comparisons", "explore_ranking", "explore_figures"):
+        for key in ("explore", "explore_best", "best", "explore_comparisons", "explore_ranking", "explore_figures",
+                    "frontier"):
             res["fashion"].pop(key, None)
         res["imdb"]["explore"] = {}
         for key in ("explore_comparisons", "tfidf_vs_neural", "tfidf", "nbsvm", "best_rnn"):

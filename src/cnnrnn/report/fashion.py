@@ -226,7 +226,8 @@ def _fashion_1f(f: Results, figures: dict) -> dict:
     explore = f.opt("explore")
     if not explore:
         return {"rows": None, "text": ("The architecture exploration was not run in this preset; only SimpleCNN "
-                                        "(1e) was trained."), "caption": "", "figure_caption": None}
+                                        "(1e) was trained."), "caption": "", "figure_caption": None,
+                "per_class_caption": None, "mis_caption": None}
     rows = []
     names = list(explore)
     for name in names:
@@ -242,10 +243,11 @@ def _fashion_1f(f: Results, figures: dict) -> dict:
         raise f.error("best.name", f"{best!r} is not an explored recipe in")
     b = f.summary(f"explore.{best}.test_accuracy")
     comps = f.opt("explore_comparisons") or {}
-    text = (f"@tab-explore compares {len(names)} recipes, each trained for {_seeds_phrase(b['n'])}. By validation "
-            f"accuracy (the test set plays no part in the choice) the best is {code(best)} "
-            f"({esc(explore[best].get('description', ''))}), with {pm(b)} test accuracy and "
-            f"{num(f.num(f'explore.{best}.params'))} parameters. ")
+    text = (f"@tab-explore compares {len(names)} recipes (architecture plus training), each trained for "
+            f"{_seeds_phrase(b['n'])}. By validation accuracy (the test set plays no part in the choice) the best is "
+            f"{code(best)} ({esc(explore[best].get('description', ''))}): {pm(b)} test accuracy with "
+            f"{num(f.num(f'explore.{best}.params'))} parameters in {duration(f.summary(f'explore.{best}.train_seconds')['mean'])} "
+            "of training. ")
     if "best_vs_simple_cnn" in comps:
         text += _cap(phrase_comparison(comps["best_vs_simple_cnn"], code(best), "SimpleCNN of 1e")) + ". "
     runner = f.opt("best.runner_up")
@@ -255,19 +257,38 @@ def _fashion_1f(f: Results, figures: dict) -> dict:
         if e_best != e_runner:
             text += (f"The two had different training budgets ({num(e_best)} and {num(e_runner)} epochs), so this "
                      f"compares model and recipe together, not the architectures alone. ")
-    cheap = min(names, key=lambda k: explore[k]["params"])
-    if cheap != best:
-        ratio = f.num(f"explore.{best}.params") / max(f.num(f"explore.{cheap}.params"), 1)
-        t_best = f.summary(f"explore.{best}.train_seconds")["mean"]
-        t_cheap = f.summary(f"explore.{cheap}.train_seconds")["mean"]
-        text += (f"It has {ratio:.1f} times the parameters of the smallest model ({code(cheap)}) and takes "
-                 f"{t_best / max(t_cheap, 1e-9):.1f} times its training time.")
-    fig = f.opt("explore_figures.comparison")
+    frontier = f.opt("frontier") or []
+    fig = f.opt("explore_figures.frontier")
     if fig:
         figures["fashion_explore"] = fig
-        text = text.rstrip() + " @fig-fashion-explore plots the comparison."
+        text += ("@fig-fashion-explore plots test accuracy against training time: "
+                 + (f"along the frontier ({join_words([code(n) for n in frontier])}) each step buys accuracy with "
+                    "time; every other recipe is beaten by one that is both faster and more accurate."
+                    if len(frontier) > 1 else f"{code(frontier[0])} is both the fastest and the most accurate."
+                    if frontier else ""))
+    gains = f.opt("best.per_class_gain")
+    per_class_caption = mis_caption = None
+    if gains:
+        figures["fashion_per_class_best"] = f.req("explore_figures.per_class", str)
+        g = gains["gain"]
+        top = gains["largest"]
+        text += (f" Per class (@fig-fashion-per-class-best), {code(best)} gains most on "
+                 f"{join_words([f'{esc(c)} ({points(g[c])})' for c in top])} over SimpleCNN; the hardest classes "
+                 f"remain {join_words([esc(c) for c in gains['still_hardest']])}.")
+        conf = [c for c in f.opt(f"explore.{best}.top_confusions") or [] if isinstance(c, dict)][:3]
+        if conf:
+            text += (" Its most frequent confusions are " + join_words(
+                [f"{esc(c['true'])} taken for {esc(c['pred'])} ({pct(c['rate'])})" for c in conf]) + ".")
+        per_class_caption = f"Per-class test accuracy of SimpleCNN and of the best recipe, {esc(best)}."
+    mis = f.opt(f"explore.{best}.figures.misclassified")
+    if mis:
+        figures["fashion_misclassified_best"] = mis
+        text += " @fig-fashion-misclassified-best shows some of the test images it still gets wrong."
+        mis_caption = f"Misclassified test images of the best recipe, {esc(best)} (first seed)."
     caption = ("Recipes explored for Fashion-MNIST: parameters, epochs, data augmentation, mean training "
                "time per seed, validation accuracy (what the best is chosen by) and test accuracy "
                "(mean ± std and 95 % interval over seeds).")
     return {"rows": rows, "text": text, "caption": caption,
-            "figure_caption": "Test accuracy of the explored recipes." if fig else None}
+            "figure_caption": ("Test accuracy against training time per seed (error bars: std over seeds); dashed: "
+                               "the frontier.") if fig else None,
+            "per_class_caption": per_class_caption, "mis_caption": mis_caption}

@@ -63,3 +63,25 @@ def class_verdicts(per_class: np.ndarray) -> dict:
             "near_perfect": [CLASSES[i] for i in order[::-1] if per_class[i] >= NEAR_PERFECT],
             "near_perfect_threshold": NEAR_PERFECT,
             "hardest_torso": [CLASSES[i] for i in order[:3] if CLASSES[i] in TORSO]}
+
+
+def frontier(points: dict[str, tuple[float, float]]) -> list[str]:
+    """The accuracy-vs-time frontier: the recipes no other recipe beats in both training time and
+    (mean) test accuracy, fastest first. Each extra minute along it buys the accuracy shown."""
+    names = sorted(points, key=lambda n: (points[n][0], -points[n][1]))
+    out, best = [], -1.0
+    for n in names:
+        if points[n][1] > best:
+            out.append(n)
+            best = points[n][1]
+    return out
+
+
+def class_gains(base: np.ndarray, other: np.ndarray) -> dict:
+    """Per-class accuracy gained by `other` over `base` (SimpleCNN), largest first, and the classes
+    that stay hardest."""
+    gain = np.asarray(other) - np.asarray(base)
+    order = [int(i) for i in np.argsort(-gain, kind="stable")]
+    return {"gain": {CLASSES[i]: float(gain[i]) for i in order},
+            "largest": [CLASSES[i] for i in order[:3]],
+            "still_hardest": [CLASSES[i] for i in np.argsort(other, kind="stable")[:3]]}

@@ -26,7 +26,7 @@ def confusion(cm: np.ndarray):
     return fig
 
 
-def per_class(mean: np.ndarray, std: np.ndarray, others: dict | None = None):
+def per_class(mean: np.ndarray, std: np.ndarray | None, others: dict | None = None):
     """Per-class accuracy bars (mean +- std over seeds); `others`: label -> per-class means beside them."""
     fig, ax = plt.subplots(figsize=(7, 3))
     groups = {"SimpleCNN": (mean, std), **{k: (np.asarray(v), None) for k, v in (others or {}).items()}}
@@ -58,14 +58,17 @@ def misclassified(images: torch.Tensor, true: list, pred: list, conf: list):
     return fig
 
 
-def comparison(rows: list[tuple[str, dict]]):
-    fig, ax = plt.subplots(figsize=(7, 3))
-    names = [n for n, _ in rows]
-    means = [r["mean"] for _, r in rows]
-    ax.barh(range(len(rows)), means, xerr=[r["std"] for _, r in rows], color="C2", capsize=3)
-    for i, m in enumerate(means):
-        ax.text(m + 0.002, i, f"{m:.4f}", va="center", fontsize=7)
-    ax.set_yticks(range(len(rows)), names)
-    ax.set_xlim(min(means) - 0.03, 1.0)
-    ax.set_xlabel("test accuracy (mean +- std over seeds)")
+def frontier(points: dict[str, tuple[dict, dict]], on_frontier: list[str]):
+    """Test accuracy against training time, one point per recipe with its spread over seeds
+    (error bars: std), the frontier of recipes nothing beats in both drawn as a line."""
+    fig, ax = plt.subplots(figsize=(6.5, 3.4))
+    for k, (name, (t, a)) in enumerate(points.items()):
+        ax.errorbar(t["mean"] / 60, a["mean"], xerr=t["std"] / 60, yerr=a["std"], fmt="o", color=f"C{k}",
+                    capsize=3, ms=5, label=f"{name} ({a['n']} seed{'s' if a['n'] > 1 else ''})")
+    line = [(points[n][0]["mean"] / 60, points[n][1]["mean"]) for n in on_frontier]
+    ax.plot([x for x, _ in line], [y for _, y in line], "--", color="grey", lw=0.8, label="frontier")
+    ax.set_xscale("log")
+    ax.set_xlabel("training time per seed (minutes, log scale)")
+    ax.set_ylabel("test accuracy")
+    ax.legend(fontsize=6.5, loc="lower right")
     return fig

@@ -141,13 +141,16 @@ def _combine_explore(name: str, seeds: list[int], epochs: int, batch_size: int, 
         ctx.write_history(f"fashion.explore.{name}", histories)
         cms = np.array([r["confusion_matrix"] for r in runs])
         per_class = np.array([np.diag(cm) / np.maximum(cm.sum(1), 1) for cm in cms]).mean(0)
+        cm = cms.sum(0)
         return {"fashion": {"explore": {name: {
             "description": recipe.description, "params": runs[0]["params"], "epochs": epochs,
             "batch_size": batch_size, "lr": lr, "schedule": recipe.schedule, "augment": recipe.augment,
             "label_smoothing": recipe.label_smoothing, "test_flip": recipe.test_flip, "seeds": seeds,
-            **_summaries(runs), "per_class_accuracy": per_class,
+            **_summaries(runs), "per_class_accuracy": per_class, "confusion_matrix": cm,
+            "top_confusions": analysis.top_confusions(cm), "misclassified": runs[0]["misclassified"],
             "curves": verdicts.curve_facts(list(histories.values())), "history": histories,
-            "weights": f"weights/fashion_{name}.safetensors"}}}}
+            "weights": f"weights/fashion_{name}.safetensors",
+            "figures": {"misclassified": f"figures/fashion_misclassified_{name}"}}}}}
     return combine
 
 
@@ -167,14 +170,21 @@ def _combine_explore_summary(names: list[str]):
         if runner_up:
             comparisons["best_vs_runner_up"] = verdicts.compare(acc[best]["per_seed"], acc[runner_up]["per_seed"],
                                                                 paired=False, name_a=best, name_b=runner_up)
-        rows = sorted(acc.items(), key=lambda kv: kv[1]["mean"])
+        points = {n: (explored[n]["train_seconds"], acc[n]) for n in names}
         if sc:
-            rows = [("simple_cnn (spec)", sc["test_accuracy"])] + rows
-        fig = ctx.save_figure(figures.comparison(rows), "fashion_explore_comparison")
-        return {"fashion": {"explore_best": best, "best": {"name": best, "chosen_by": "validation accuracy",
-                                                            "runner_up": runner_up},
+            points["simple_cnn"] = (sc["train_seconds"], sc["test_accuracy"])
+        frontier = analysis.frontier({n: (t["mean"], a["mean"]) for n, (t, a) in points.items()})
+        figs = {"frontier": ctx.save_figure(figures.frontier(points, frontier), "fashion_frontier")}
+        best_entry = {"name": best, "chosen_by": "validation accuracy", "runner_up": runner_up}
+        if sc:
+            pc_best = np.asarray(explored[best]["per_class_accuracy"])
+            pc_sc = np.asarray(sc["per_class_accuracy"])
+            figs["per_class"] = ctx.save_figure(
+                figures.per_class(pc_sc, None, {best: pc_best}), "fashion_per_class_best")
+            best_entry["per_class_gain"] = analysis.class_gains(pc_sc, pc_best)
+        return {"fashion": {"explore_best": best, "best": best_entry, "frontier": frontier,
                             "explore_comparisons": comparisons, "explore_ranking": verdicts.rank(acc),
-                            "explore_figures": {"comparison": fig}}}
+                            "explore_figures": figs}}
     return combine
 
 
@@ -212,7 +222,8 @@ def experiments(cfg: FashionConfig) -> list[Experiment]:
         exps.append(Experiment(
             f"fashion.explore.{name}",
             _train_tasks(cfg, name, f"fashion.explore.{name}", cfg.explore_seeds, epochs=epochs,
-                         batch_size=cfg.explore_batch_size, lr=lr, weights=f"weights/fashion_{name}.safetensors"),
+                         batch_size=cfg.explore_batch_size, lr=lr, weights=f"weights/fashion_{name}.safetensors",
+                         misclassified=f"figures/fashion_misclassified_{name}"),
             _combine_explore(name, cfg.explore_seeds, epochs, cfg.explore_batch_size, lr),
             description=f"task 1f: {RECIPES[name].description}"))
     if names:
