@@ -35,3 +35,12 @@ def test_encode_pads_truncates_and_keeps_lengths():
     assert lengths.tolist() == [3, 1, 1]  # an empty review becomes one <unk>
     assert tokens[1].tolist() == [v.stoi["b"], PAD_ID, PAD_ID]
     assert tokens[2].tolist() == [UNK_ID, PAD_ID, PAD_ID]
+
+
+def test_truncation_keeps_head_or_head_and_tail():
+    from cnnrnn.data.text import truncate
+
+    toks = [str(i) for i in range(10)]
+    assert truncate(toks, 4) == ["0", "1", "2", "3"]
+    assert truncate(toks, 5, "headtail") == ["0", "1", "7", "8", "9"]
+    assert truncate(toks[:3], 5, "headtail") == ["0", "1", "2"]

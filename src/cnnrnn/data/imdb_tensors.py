@@ -41,6 +41,7 @@ class DataSpec:
     min_freq: int = 1
     max_vocab: int | None = None
     max_seq_len: int = 200
+    truncation: str = "head"        # "head": the first max_seq_len tokens; "headtail": first and last half
 
 
 @dataclass
@@ -79,8 +80,8 @@ def _test_tokens(imdb_dir: str, test_size: int, seed: int):
     return test, [tokenize(t) for t in test.texts]
 
 
-def _tensors(token_lists, labels, vocab, max_seq_len, device) -> ReviewTensors:
-    tokens, lengths = encode(token_lists, vocab, max_seq_len)
+def _tensors(token_lists, labels, vocab, spec: DataSpec, device) -> ReviewTensors:
+    tokens, lengths = encode(token_lists, vocab, spec.max_seq_len, spec.truncation)
     return ReviewTensors(tokens.to(device), lengths.to(device),
                          torch.as_tensor(labels, dtype=torch.float32).to(device), lengths)
 
@@ -112,14 +113,15 @@ def prepare(spec: DataSpec, data_root: str | Path, device: torch.device | str) -
     tr_toks, va_toks = [tokenize(t) for t in tr.texts], [tokenize(t) for t in va.texts]
     vocab = Vocab.build(tr_toks, min_freq=spec.min_freq, max_size=spec.max_vocab)
     device = torch.device(device)
-    splits = {name: _tensors(toks, rev.labels, vocab, spec.max_seq_len, device)
+    splits = {name: _tensors(toks, rev.labels, vocab, spec, device)
               for name, toks, rev in (("train", tr_toks, tr), ("val", va_toks, va), ("test", test_toks, test))}
     raw_len = np.array([len(t) for t in tr_toks])
     info = {"source": train_all.source, "train_size": len(tr), "val_size": len(va), "test_size": len(test),
             "test_full": len(test) == len(test_all), "train_full": size == len(train_all),
             "subset_seed": spec.subset_seed,
             "vocab_size": len(vocab), "min_freq": spec.min_freq, "max_vocab": spec.max_vocab,
-            "max_seq_len": spec.max_seq_len, "truncated_fraction": float((raw_len > spec.max_seq_len).mean()),
+            "max_seq_len": spec.max_seq_len, "truncation": spec.truncation,
+            "truncated_fraction": float((raw_len > spec.max_seq_len).mean()),
             "mean_tokens": float(raw_len.mean()),
             "mean_tokens_after_truncation": float(splits["train"].lengths_cpu.float().mean()),
             "label_balance": {n: float(r.labels.mean()) for n, r in (("train", tr), ("val", va), ("test", test))}}

@@ -91,15 +91,30 @@ class Vocab:
         return [get(t, UNK_ID) for t in tokens]
 
 
-def encode(token_lists: Sequence[Sequence[str]], vocab: Vocab, max_seq_len: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Ids of the first `max_seq_len` tokens of each review, post-padded with `<pad>`, and the true lengths.
+def truncate(tokens: Sequence[str], max_seq_len: int, how: str = "head") -> Sequence[str]:
+    """At most `max_seq_len` tokens: the first ones ("head"), or the first and the last half
+    ("headtail": reviews often state their verdict at the end)."""
+    if len(tokens) <= max_seq_len:
+        return tokens
+    if how == "head":
+        return tokens[:max_seq_len]
+    if how == "headtail":
+        first = max_seq_len // 2
+        return list(tokens[:first]) + list(tokens[len(tokens) - (max_seq_len - first):])
+    raise ValueError(f"truncation must be 'head' or 'headtail', not {how!r}")
+
+
+def encode(token_lists: Sequence[Sequence[str]], vocab: Vocab, max_seq_len: int,
+           truncation: str = "head") -> tuple[torch.Tensor, torch.Tensor]:
+    """Ids of at most `max_seq_len` tokens of each review (see `truncate`), post-padded with `<pad>`,
+    and the true lengths.
 
     Done once up front, so the training loop only slices tensors.
     """
     if max_seq_len < 1:
         raise ValueError("max_seq_len must be >= 1")
     n = len(token_lists)
-    ids = [vocab.lookup(toks[:max_seq_len]) or [UNK_ID] for toks in token_lists]
+    ids = [vocab.lookup(truncate(toks, max_seq_len, truncation)) or [UNK_ID] for toks in token_lists]
     lengths = torch.tensor([len(x) for x in ids], dtype=torch.long)
     width = int(lengths.max()) if n else 1
     tokens = torch.full((n, width), PAD_ID, dtype=torch.long)
