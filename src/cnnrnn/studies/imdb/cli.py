@@ -49,7 +49,7 @@ def register_cli(subparsers) -> None:
     p.add_argument("--epochs", type=positive_int, default=None,
                    help="epochs of the specified answer (2b-2d) (default: 5; quick: 2)")
     p.add_argument("--long-epochs", type=positive_int, default=None,
-                   help="the same runs continued to this many epochs, to see convergence (default: 12; quick: 3)")
+                   help="the same runs continued to this many epochs, to see convergence (default: 10; quick: 3; full: 20)")
     p.add_argument("--seeds", type=positive_int, default=None,
                    help="number of seeds per regime (default: 5; quick: 2)")
     p.add_argument("--seed", type=int, default=0, help="first seed; seeds are SEED, SEED+1, ... (default: 0)")

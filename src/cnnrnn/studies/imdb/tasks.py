@@ -211,6 +211,29 @@ def _combine_variant(cfg: ImdbConfig, variant: str, seeds: list[int]):
     return combine
 
 
+def _combine_base_from_main(cfg: ImdbConfig, seeds: list[int]):
+    """The variants' reference "base" is SimpleLSTM with fine-tuned GloVe on the main subset: exactly
+    the main finetune runs of these seeds (same data, settings and seeds), so they are reused, not re-run."""
+    description = VARIANTS["base"][0]
+
+    def combine(ctx: CombineContext) -> dict:
+        main = ctx.inputs["imdb.finetune"]["imdb"]["finetune"]
+        pick = [cfg.seeds.index(s) for s in seeds]
+
+        def sub(summary: dict) -> dict:
+            return summarize([summary["per_seed"][i] for i in pick])
+        long = main["long"]
+        entry = {"description": description, "train_size": ctx.inputs["imdb.data"]["imdb"]["data"]["train_size"],
+                 "test_accuracy": sub(long["test_accuracy_at_best"]), "val_accuracy": sub(long["val_accuracy_at_best"]),
+                 "test_accuracy_at_answer": sub(main["test_accuracy"]), "best_epoch": sub(long["best_epoch"]),
+                 "params": main["params"], "train_seconds": sub(main["train_seconds"]),
+                 "history": {str(s): main["history"][str(s)] for s in seeds}, "reused_from": "imdb.finetune",
+                 "settings": {"regime": "finetune", "epochs": long["epochs"], "seeds": seeds, **cfg.model_kwargs()}}
+        entry["settings"]["train_size"] = entry["train_size"]
+        return {"imdb": {"explore": {"base": entry}}}
+    return combine
+
+
 def _combine_best_rnn(cfg: ImdbConfig, seeds: list[int]):
     def combine(ctx: CombineContext) -> dict:
         runs = _runs(ctx, "imdb.best_rnn", seeds)
@@ -347,7 +370,13 @@ def experiments(cfg: ImdbConfig) -> list[Experiment]:
                            description="task 2e: TF-IDF and NBSVM on the same splits"))
     espec = cfg.data_spec(min(cfg.explore_train_size or cfg.train_size, cfg.train_size))
     variants = list(cfg.explore_variants)
+    reuse_base = ("base" in variants and espec == spec and "finetune" in cfg.regimes
+                  and set(cfg.explore_seeds) <= set(cfg.seeds))
     for variant in variants:
+        if variant == "base" and reuse_base:
+            exps.append(Experiment("imdb.explore.base", [], _combine_base_from_main(cfg, cfg.explore_seeds),
+                                   needs=("imdb.data", "imdb.finetune"), description="task 2e: the reference"))
+            continue
         exps.append(Experiment(
             f"imdb.explore.{variant}",
             _seed_tasks(f"imdb.explore.{variant}", espec, "finetune", cfg.explore_seeds,
