@@ -31,6 +31,7 @@ processes (`--jobs N`), or on a Ray cluster (`--executor ray`). The results are 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ from cnnrnn.utils.io import (atomic_write_bytes, atomic_write_json, deep_merge, 
                              remove_stale_temporaries, to_json)
 from cnnrnn.utils.progress import log
 from cnnrnn.utils.runlock import run_lock
+from cnnrnn.utils.seed import seed_everything
 
 PRESETS = ("quick", "default", "full")
 
@@ -149,6 +151,10 @@ def execute_task(task: Task, env: TaskEnv) -> tuple[TaskOutput, float]:
     """Run one task here (in whatever process or machine this is); return its output and seconds."""
     if env.threads:
         torch.set_num_threads(env.threads)
+    # Every task starts from the same global random state, derived from its name: a task that draws
+    # without seeding (a model built before its seed is set, say) would otherwise depend on which
+    # tasks ran before it in this process, i.e. on the executor's schedule and on resuming.
+    seed_everything(int.from_bytes(hashlib.sha256(task.name.encode()).digest()[:4], "big"))
     t0 = time.perf_counter()
     output = task.fn(env, **task.kwargs)
     if not isinstance(output, TaskOutput):
