@@ -97,6 +97,22 @@ def test_normal_file_with_progress(tmp_path, monkeypatch, capsys):
     assert [p.name for p in (tmp_path / "d").iterdir()] == ["file.bin"]  # no temporary left
 
 
+def test_leftover_of_a_killed_download_is_removed(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    from cnnrnn.utils.io import TMP_MARK
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    stale = tmp_path / f".file.{dead}.0badcafe{TMP_MARK}.bin"
+    stale.write_bytes(PAYLOAD[:100])  # what SIGKILL leaves mid-download
+    with Server("ok") as srv:
+        dl.download(srv.url, tmp_path / "file.bin", md5=MD5, **FAST)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.bin"]
+    assert "removed" in capsys.readouterr().out
+
+
 def test_stalled_server_fails_fast_naming_url_and_folder(tmp_path):
     with Server("stall") as srv:
         t0 = time.monotonic()

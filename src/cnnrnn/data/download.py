@@ -23,7 +23,7 @@ import urllib.request
 from pathlib import Path
 
 from cnnrnn.errors import CnnrnnError
-from cnnrnn.utils.io import atomic_path, file_digest
+from cnnrnn.utils.io import atomic_path, file_digest, remove_stale_temporaries
 from cnnrnn.utils.progress import log
 
 CONNECT_TIMEOUT = 10.0      # seconds to open the connection and get the response headers
@@ -124,6 +124,8 @@ def download(url: str, dest: str | os.PathLike, *, md5: str | None = None, sha25
     attempts = ATTEMPTS if attempts is None else attempts
     backoff = BACKOFF if backoff is None else backoff
     by_hand = f"put {dest.name} in {dest.parent} by hand {hint}".strip()
+    for leftover in remove_stale_temporaries(dest.parent):  # a download or extraction killed with SIGKILL
+        log(f"download: removed {leftover}, left by an interrupted earlier attempt")
     try:
         with atomic_path(dest) as tmp:
             for attempt in range(1, attempts + 1):
