@@ -40,12 +40,13 @@ def test_mode_follows_the_umask(tmp_path, umask_027):
     assert mode(tmp_path / "a.txt") == 0o640
 
 
-def test_replacing_a_file_keeps_its_mode(tmp_path):
+@pytest.mark.parametrize("old_mode", [0o604, 0o444])
+def test_replacing_a_file_keeps_its_mode(tmp_path, old_mode):
     path = tmp_path / "report.pdf"
     path.write_bytes(b"old")
-    os.chmod(path, 0o604)
-    io.atomic_write_bytes(path, b"new")
-    assert path.read_bytes() == b"new" and mode(path) == 0o604
+    os.chmod(path, old_mode)
+    io.atomic_write_bytes(path, b"new")  # the mode is applied after writing: 0o444 must not block it
+    assert path.read_bytes() == b"new" and mode(path) == old_mode
 
 
 def test_temporary_folder_gets_the_umask_mode_and_is_removed(tmp_path, umask_027):

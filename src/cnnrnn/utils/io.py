@@ -131,18 +131,18 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         raise _os_error_at(e, path) from None
     try:
         try:
-            mode = stat.S_IMODE(os.stat(path).st_mode)
-        except OSError:
-            mode = None
-        if mode is not None:
-            os.chmod(tmp_path, mode)
-        try:
             yield tmp_path
         except OSError as e:
             if e.filename is not None and Path(os.fsdecode(e.filename)) == tmp_path:
                 raise _os_error_at(e, path) from None
             raise
         try:
+            old_mode = stat.S_IMODE(os.stat(path).st_mode)
+        except OSError:
+            old_mode = None  # a new file keeps the umask mode it was created with
+        try:
+            if old_mode is not None:  # after writing: the old mode may not allow writing
+                os.chmod(tmp_path, old_mode)
             os.replace(tmp_path, path)
         except OSError as e:
             raise _os_error_at(e, path) from None
