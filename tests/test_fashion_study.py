@@ -49,7 +49,9 @@ def test_cli_end_to_end_on_tiny_data(tmp_path, capsys):
     # a second invocation resumes: every task kept, only the cheap combines run again
     capsys.readouterr()
     assert main(["fashion", "--out", str(out), "--data", str(tmp_path / "data"), "--preset", "quick", *TINY]) == 0
-    assert "(8 finished earlier and kept)" in capsys.readouterr().out
+    n_tasks = len(list((out / "tasks").glob("*.json")))
+    assert n_tasks == 2 + len(EXPLORE_MODELS) + 1   # 1a, SimpleCNN's 2 seeds, one seed per recipe
+    assert f"({n_tasks} finished earlier and kept)" in capsys.readouterr().out
 
 
 def test_cli_single_model_and_errors(tmp_path, capsys):

@@ -113,3 +113,26 @@ def test_non_finite_loss_stops_with_epoch_and_step():
         fit(model, batches, None, loss, opt, epochs=3, where="demo")
     msg = str(exc.value)
     assert isinstance(exc.value, CnnrnnError) and "demo" in msg and "epoch 1, step 2" in msg and "\n" not in msg
+
+
+def test_random_erase_zeroes_one_rectangle_in_chosen_images():
+    from cnnrnn.data.augment import random_erase
+
+    x = torch.ones(64, 1, 28, 28)
+    y = random_erase(x, p=0.5, generator=torch.Generator().manual_seed(0))
+    erased = (y == 0).flatten(1).sum(1)
+    assert y.shape == x.shape and 10 < int((erased > 0).sum()) < 54      # about half of the images
+    assert int(erased.max()) <= 0.25 * 28 * 28 + 28                      # at most a quarter (+ rounding)
+    z = random_erase(x, p=0.5, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(y, z)                                              # the same seed erases the same
+
+
+def test_bf16_autocast_trains_and_reports_float_losses():
+    torch.manual_seed(0)
+    model = build_cnn("vgg3_bn")
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    x, y = torch.rand(8, 1, 28, 28), torch.arange(8) % 10
+    from cnnrnn.train import train_one_epoch
+
+    out = train_one_epoch(model, [(x, y)], nn.NLLLoss(), opt, amp_dtype=torch.bfloat16)
+    assert out["samples"] == 8 and out["loss"] > 0

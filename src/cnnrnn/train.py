@@ -56,13 +56,14 @@ def _forward(model: nn.Module, inputs) -> torch.Tensor:
 
 def train_one_epoch(model: nn.Module, batches: Iterable[Batch], loss_fn: Callable, optimizer: torch.optim.Optimizer,
                     *, predict: Callable = argmax_predict, grad_clip: float | None = None,
-                    step_scheduler=None, track_grad_norm: bool = False) -> dict:
+                    step_scheduler=None, track_grad_norm: bool = False, amp_dtype: torch.dtype | None = None) -> dict:
     """One pass over `batches`: forward, loss, backward, optimizer step per batch
     (and `step_scheduler.step()` after each optimizer step, for per-step learning-rate schedules).
 
     Returns {"loss", "accuracy", "samples"} averaged over samples (the loss is the per-batch
     mean weighted by batch size, so a short last batch counts correctly); with track_grad_norm also
-    "grad_norm", the mean over steps of the global gradient norm before clipping.
+    "grad_norm", the mean over steps of the global gradient norm before clipping. `amp_dtype` (e.g.
+    torch.bfloat16) runs the forward pass under autocast; the loss is computed in float32.
     """
     model.train()
     loss_sum = correct = None
@@ -72,7 +73,12 @@ def train_one_epoch(model: nn.Module, batches: Iterable[Batch], loss_fn: Callabl
     params = [p for p in model.parameters() if p.requires_grad]
     for inputs, targets in batches:
         optimizer.zero_grad(set_to_none=True)
-        output = _forward(model, inputs)
+        if amp_dtype is None:
+            output = _forward(model, inputs)
+        else:
+            with torch.autocast(targets.device.type, dtype=amp_dtype):
+                output = _forward(model, inputs)
+            output = output.float()
         loss = loss_fn(output, targets)
         loss.backward()
         if grad_clip is not None or track_grad_norm:
@@ -138,7 +144,7 @@ def fit(model: nn.Module, train_batches: Callable[[int], Iterable[Batch]], val_b
         loss_fn: Callable, optimizer: torch.optim.Optimizer, *, epochs: int, predict: Callable = argmax_predict,
         scheduler=None, scheduler_interval: str = "epoch", grad_clip: float | None = None,
         eval_loss_fn: Callable | None = None, on_epoch: Callable[[dict], None] | None = None,
-        where: str = "", track_grad_norm: bool = False) -> list[dict]:
+        where: str = "", track_grad_norm: bool = False, amp_dtype: torch.dtype | None = None) -> list[dict]:
     """Train for `epochs`; return one history row per epoch.
 
     Row: {epoch, train_loss, train_accuracy, val_loss, val_accuracy, seconds, lr}. The validation
@@ -157,7 +163,8 @@ def fit(model: nn.Module, train_batches: Callable[[int], Iterable[Batch]], val_b
         lr = optimizer.param_groups[0]["lr"]
         try:
             tr = train_one_epoch(model, train_batches(epoch), loss_fn, optimizer, predict=predict,
-                                 grad_clip=grad_clip, step_scheduler=per_step, track_grad_norm=track_grad_norm)
+                                 grad_clip=grad_clip, step_scheduler=per_step, track_grad_norm=track_grad_norm,
+                                 amp_dtype=amp_dtype)
         except NonFiniteLoss as e:
             raise NonFiniteLoss(e.step, e.value, where, epoch) from None
         row = {"epoch": epoch, "train_loss": tr["loss"], "train_accuracy": tr["accuracy"]}

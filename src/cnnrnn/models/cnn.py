@@ -231,6 +231,8 @@ ARCHITECTURES: dict[str, tuple[Callable[[], nn.Module], str]] = {
     "cnn3_bn_wide_head": (lambda: ConvNet((32, 64, 128), bn=True, hidden=256),
                           "3 conv blocks (32, 64, 128) with BatchNorm, FC 256"),
     "resnet_small": (SmallResNet, "residual: stem + pool, 3 basic blocks (32, 64, 128), global pool"),
+    "vgg3_bn": (lambda: ConvNet((32, 64, 128), bn=True, convs_per_block=2, hidden=256),
+                "VGG-style: 2 x (conv3x3-BN-ReLU) per block (32, 64, 128), max-pool, FC 256"),
 }
 
 

@@ -7,7 +7,7 @@ import time
 import torch
 from torch import nn
 
-from cnnrnn.data.augment import random_crop_flip
+from cnnrnn.data.augment import random_crop_flip, random_erase
 from cnnrnn.data.fashion_mnist import FashionMNIST, batches, load_fashion_mnist
 from cnnrnn.models.cnn import build_cnn
 from cnnrnn.studies.fashion.config import RECIPES, FashionConfig
@@ -64,10 +64,14 @@ def train_once(name: str, data: FashionMNIST, cfg: FashionConfig, seed: int, dev
     elif recipe.schedule == "onecycle":
         scheduler, interval = torch.optim.lr_scheduler.LambdaLR(optimizer, one_cycle_lambda(epochs * steps)), "step"
     aug_gen = torch.Generator().manual_seed(seed + 10_000)
-    transform = (lambda x: random_crop_flip(x, generator=aug_gen)) if recipe.augment else None
+
+    def transform(x):
+        x = random_crop_flip(x, generator=aug_gen)
+        return random_erase(x, p=recipe.erase, generator=aug_gen) if recipe.erase else x
 
     def train_batches(epoch):
-        it = batches(split.train_x, split.train_y, batch_size, generator=gen, transform=transform)
+        it = batches(split.train_x, split.train_y, batch_size, generator=gen,
+                     transform=transform if recipe.augment else None)
         return progress(it, desc=f"{desc} epoch {epoch}/{epochs}", total=steps)
 
     def val_batches():
@@ -78,6 +82,7 @@ def train_once(name: str, data: FashionMNIST, cfg: FashionConfig, seed: int, dev
     t0 = time.perf_counter()
     history = fit(model, train_batches, val_batches, train_loss, optimizer, epochs=epochs, scheduler=scheduler,
                   scheduler_interval=interval, eval_loss_fn=loss_fn, where=desc,
+                  amp_dtype=torch.bfloat16 if recipe.bf16 else None,
                   on_epoch=lambda r: log(f"  {desc} epoch {r['epoch']}: train loss {r['train_loss']:.4f} "
                                          f"acc {r['train_accuracy']:.4f}, val acc {r['val_accuracy']:.4f} "
                                          f"({r['seconds']:.1f} s)"))
