@@ -1,6 +1,6 @@
 # The two commands of the README. Both set up .venv first (fast when it already exists).
 #   make run    every experiment, then runs/main/report.pdf   (PRESET=quick|default|full, DEVICE=auto|cpu|cuda|mps,
-#               JOBS=2 runs the two studies side by side, one thread each: the faster choice on a 2-core CPU)
+#               JOBS=2 runs the tasks in two local processes, one thread each: the faster choice on a 2-core CPU)
 #               EXECUTOR=ray runs the tasks on Ray: ADDRESS=HOST:PORT (or auto) joins a running cluster,
 #               without ADDRESS Ray is started on this machine (README, "More than one machine")
 #   make test   the test suite (real-data tests use $CNNRNN_DATA or ../shared/data when present); installs
