@@ -15,7 +15,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-BENCHES = ["bench_fashion.py", "bench_imdb.py"]
+BENCHES = ["bench_fashion.py", "bench_imdb.py", "bench_best_models.py"]
 
 
 def main() -> int:
