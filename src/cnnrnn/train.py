@@ -37,7 +37,7 @@ class NonFiniteLoss(CnnrnnError):
         self.step, self.value = step, value
         at = f"epoch {epoch}, step {step}" if epoch is not None else f"step {step}"
         super().__init__(f"{where + ': ' if where else ''}training loss became {value} at {at}; lower the "
-                         "learning rate or clip gradients (--grad-clip) and run again")
+                         "learning rate (or, for IMDB, clip gradients with --grad-clip) and run again")
 
 
 def argmax_predict(output: torch.Tensor) -> torch.Tensor:

@@ -87,7 +87,8 @@ def _describe_cli(args) -> int:
             f"{c['tokens']:.1%} of tokens")
         log(f"most frequent missing words: {', '.join(c['missing_examples'])}")
     for w, nn in desc["neighbours"].items():
-        log(f"nearest to {w!r}: " + ", ".join(f"{n} ({s:.2f})" for n, s in nn))
+        if nn:  # a file of a word or two has no neighbours to show
+            log(f"nearest to {w!r}: " + ", ".join(f"{n} ({s:.2f})" for n, s in nn))
     if out:
         save_figure(tsne_figure(desc), out / "figures", "glove_tsne")
         desc["figures"] = {"tsne": "figures/glove_tsne"}
