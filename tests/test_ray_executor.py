@@ -120,13 +120,15 @@ TIMING_KEYS = re.compile(r"seconds|timestamp|^frontier$")
 
 
 def _comparable(run_dir: Path) -> dict:
-    """results.json without timings and the run's environment (executor, host, versions)."""
+    """results.json without timings, the run's environment (executor, host, versions) and which
+    experiments this invocation reused (the shared local run may have been resumed by other tests)."""
     def scrub(obj):
         if isinstance(obj, dict):
             return {k: scrub(v) for k, v in obj.items() if not TIMING_KEYS.search(k)}
         return [scrub(v) for v in obj] if isinstance(obj, list) else obj
     results = json.loads((run_dir / "results.json").read_text())
     results["run"].pop("environment")
+    results["run"].pop("experiments")
     return scrub(results)
 
 
