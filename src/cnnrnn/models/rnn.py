@@ -112,11 +112,12 @@ class SentimentRNN(nn.Module):
                 return last
         mask = (torch.arange(out.shape[1], device=out.device).unsqueeze(0)
                 < lengths.to(out.device).unsqueeze(1)).unsqueeze(2)
-        mean = (out * mask).sum(1) / mask.sum(1).clamp(min=1)
-        if self.pooling == "mean":
-            return mean
-        top = out.masked_fill(~mask, float("-inf")).amax(1)
-        return torch.cat([mean, top], dim=1) if self.pooling == "meanmax" else top
+        pooled = []
+        if self.pooling in ("mean", "meanmax"):
+            pooled.append((out * mask).sum(1) / mask.sum(1).clamp(min=1))
+        if self.pooling in ("max", "meanmax"):
+            pooled.append(out.masked_fill(~mask, float("-inf")).amax(1))
+        return pooled[0] if len(pooled) == 1 else torch.cat(pooled, dim=1)
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         logits = self.fc(self.dropout(self.thought_vector(tokens, lengths)))
