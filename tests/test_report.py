@@ -462,3 +462,18 @@ def test_explore_sentence_says_when_best_and_runner_up_had_different_budgets(rep
     best, runner = res["fashion"]["best"]["name"], res["fashion"]["best"]["runner_up"]
     differ = explore[best]["epochs"] != explore[runner]["epochs"]
     assert ("had different training budgets" in text) == differ
+
+
+def test_subset_limitation_names_the_full_split_runs(fixture_dir):
+    """The IMDB subset caveat must not cover the best recipe and baselines, which used the full split."""
+    from cnnrnn.report.results import Results
+    results = _results(fixture_dir)
+    best = results["imdb"]["best_rnn"]
+    item = next(i for i in common.limitations(Results(results)) if i.startswith("*IMDB subset.*"))
+    assert f"trained on {fmt.num(best['train_size'])} reviews of the official training split" in item
+    best.update(train_size=22500, test_size=25000)
+    item = next(i for i in common.limitations(Results(results)) if i.startswith("*IMDB subset.*"))
+    assert "22,500 reviews" in item and "all 25,000 test reviews" in item
+    del results["imdb"]["best_rnn"]
+    item = next(i for i in common.limitations(Results(results)) if i.startswith("*IMDB subset.*"))
+    assert "exception" not in item

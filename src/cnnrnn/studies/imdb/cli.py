@@ -43,7 +43,7 @@ def register_cli(subparsers) -> None:
                    help="embedding regime(s) to train: scratch, frozen (GloVe), finetune (GloVe) (default: all)")
     p.add_argument("--train-size", type=_review_count, default=None,
                    help="reviews taken from the official training split, 10%% of them for validation, or 'full' "
-                        "(default: 4000 = the assignment's small subset; full preset: full)")
+                        "(default: 4000 = the assignment's small subset, in every preset; quick: 300)")
     p.add_argument("--test-size", type=_review_count, default=None,
                    help="stratified sample of the official test split, 'full' = all 25000 "
                         "(default: 5000; quick: 300; full: 25000)")
