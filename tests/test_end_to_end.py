@@ -50,3 +50,10 @@ def test_second_run_trains_nothing(synthetic_run, capsys):
     log = capsys.readouterr().out
     n_tasks = len(list((synthetic_run / "tasks").glob("*.json")))
     assert f"{n_tasks} tasks ({n_tasks} finished earlier and kept)" in log
+
+
+def test_summary_keeps_small_spreads_visible():
+    from cnnrnn.summary import _acc
+    assert _acc({"mean": 0.94447, "std": 0.00025, "n": 3}) == "94.45 +- 0.03"
+    assert _acc({"mean": 0.9015, "std": 0.0, "n": 1}) == "90.15"
+    assert _acc(0.9073) == "90.73"

@@ -326,6 +326,9 @@ def test_format_helpers():
     assert fmt.pct(0.9123) == f"91.2{nb}%" and fmt.pct(0.9123, unit=False) == "91.2"
     assert fmt.pm(s) == f"91.0{nb}±{nb}1.0{nb}%" and fmt.pm(s, unit=False) == f"91.0{nb}±{nb}1.0"
     assert fmt.ci(s) == f"[88.5, 93.5]{nb}%"
+    # a spread that would round to 0.0 gets one more decimal; an exact 0 does not
+    assert fmt.pm(summarize([0.9445, 0.9447, 0.9442]), unit=False) == f"94.45{nb}±{nb}0.03"
+    assert fmt.pm(summarize([0.9, 0.9]), unit=False) == f"90.0{nb}±{nb}0.0"
     assert fmt.ci(summarize([0.5])) == "one seed, no interval" and fmt.pm(summarize([0.5])) == f"50.0{nb}%"
     assert fmt.num(63050) == "63,050" and fmt.shape([16, 28, 28]) == "16×28×28"
     assert fmt.duration(192.4) == "3 min 12 s" and fmt.duration(8.21) == "8.2 s" and fmt.duration(3900) == "1 h 5 min"
@@ -430,13 +433,27 @@ def test_dirty_commit_is_shown(fixture_dir, tmp_path):
 def test_full_data_compares_with_the_literature(fixture_dir, tmp_path):
     def edit(res):
         b = res["imdb"]["best_rnn"]
-        b.update(full_data=True, train_size=22500, test_size=25000, test_accuracy=summarize([0.905, 0.907, 0.909]))
+        acc = summarize([0.899, 0.9, 0.903])
+        b.update(full_data=True, train_size=22500, test_size=25000, test_accuracy=acc)
         for v in b["literature"].values():
-            v["diff"] = 0.907 - v["accuracy"]
+            v.update(diff=acc["mean"] - v["accuracy"], verdict=verdicts.against_reference(acc, v["accuracy"]))
     run = _copy_run(fixture_dir, tmp_path / "run", edit)
-    text = _flat(builder.build_context(run, _results(run))["imdb"]["e"]["text"])
-    assert "On all 25,000 test reviews it reaches *90.7 ± 0.2 %* (3 seeds" in text
-    assert "That is above" in text and "Maas et al. 2011), 88.9 %" in text and "and below NBSVM" in text
+    ctx = builder.build_context(run, _results(run))["imdb"]["e"]
+    text = _flat(ctx["text"])
+    assert "On all 25,000 test reviews it reaches *90.07 ± 0.21 %* (3 seeds" in text
+    # 90.0 lies inside the interval [89.5, 90.6]: no difference; the others lie outside it
+    assert "That is above LSTM trained from scratch (Dai and Le 2015), 86.50 %" in text
+    assert "Maas et al. 2011), 88.89 %" in text
+    assert "at the level of LSTM initialised from word vectors (Dai and Le 2015), 90.00 %" in text
+    assert r"below NBSVM with uni\- and bigrams (Wang and Manning 2012), 91.20 %" in text  # Typst-escaped
+    assert ["best recipe (ours, 3 seeds)", "22,500", "25,000", f"90.07{fmt.NBSP}±{fmt.NBSP}0.21"] in ctx["lit_rows"]
+
+
+def test_literature_verdict_needs_an_interval():
+    s = summarize([0.899, 0.9, 0.903])
+    assert verdicts.against_reference(s, 0.90) == "no difference"
+    assert verdicts.against_reference(s, 0.912) == "below" and verdicts.against_reference(s, 0.8889) == "above"
+    assert verdicts.against_reference(summarize([0.95]), 0.90) == "too few seeds"
 
 
 def test_frozen_winning_changes_the_explanation(fixture_dir, tmp_path):

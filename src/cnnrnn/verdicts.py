@@ -86,6 +86,15 @@ def compare(a: Sequence[float], b: Sequence[float], *, paired: bool, name_a: str
     return out
 
 
+def against_reference(summary: dict, value: float) -> str:
+    """Our mean over seeds beside a published point value: "above" or "below" when the 95 % interval
+    excludes it, else "no difference"; fewer than MIN_SEEDS seeds: "too few seeds"."""
+    if summary["n"] < MIN_SEEDS:
+        return "too few seeds"
+    lo, hi = summary["ci95"]
+    return "above" if lo > value else "below" if hi < value else "no difference"
+
+
 def rank(summaries: dict[str, dict]) -> list[list[str]]:
     """Groups of names, best first, that the data can tell apart: a name joins the group above it
     when its 95 % interval overlaps that of the group's best. (A ranking, not a sorting by means.)"""

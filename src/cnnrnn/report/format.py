@@ -42,6 +42,8 @@ def pm(summary: dict, digits: int = 1, unit: bool = True) -> str:
     """
     if summary["n"] < 2:
         return pct(summary["mean"], digits, unit)
+    if 0 < 100 * summary["std"] < 0.5 * 10 ** -digits:
+        digits += 1  # a spread that would print as 0.0: one more decimal (94.45 ± 0.03, not 94.4 ± 0.0)
     return (f"{100 * summary['mean']:.{digits}f}{NBSP}±{NBSP}{100 * summary['std']:.{digits}f}"
             + (f"{NBSP}%" if unit else ""))
 

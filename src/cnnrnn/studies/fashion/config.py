@@ -49,6 +49,10 @@ RECIPES: dict[str, Recipe] = {
                             augment=True, erase=0.5, schedule="onecycle", lr=3e-3, weight_decay=0.05,
                             label_smoothing=0.1, test_flip=True, bf16=True),
 }
+# epochs of the best recipe, chosen on validation: 3 seeds each, mean validation accuracy 94.47 % after 14
+# epochs, 94.77 % after 20 (intervals overlap: the higher mean decides, as a choice must; README, "Best
+# Fashion-MNIST model"); 20 epochs take ~12 min on 2 threads here
+BEST_EPOCHS = 20
 EXPLORE_MODELS = ("cnn2_relu", "cnn3_bn", "cnn3_bn_dropout_aug", "resnet_small", "cnn3_bn_fast", "vgg3_bn_erase")
 
 
@@ -85,14 +89,14 @@ def preset_config(preset: str) -> FashionConfig:
                              explore_epochs={m: 1 for m in EXPLORE_MODELS}, explore_seeds=[0])
     if preset == "default":
         # The assignment's SimpleCNN runs, a short run of one explored recipe (what BatchNorm and depth
-        # buy after 2 epochs), and one seed of the best recipe for its full 14 epochs; the other recipes
-        # and more seeds are in `full` (the 20-minute budget of the default preset, issue 9). s/epoch on
-        # the 2-core CPU, one thread beside the other tasks: cnn3_bn ~75, vgg3_bn_erase ~60-170
-        # (load-dependent). The frontier figure puts them side by side per minute.
+        # buy after 2 epochs), and one seed of the best recipe for its full 20 epochs (chosen on
+        # validation over 14: README, "Best Fashion-MNIST model"); the other recipes and more seeds are
+        # in `full`. s/epoch on the 2-core CPU, one thread beside the other tasks: cnn3_bn ~75,
+        # vgg3_bn_erase ~60-170 (load-dependent). The frontier figure puts them side by side per minute.
         return FashionConfig(explore_seeds=[0], explore_models=("cnn3_bn", "vgg3_bn_erase"),
-                             explore_epochs={"cnn3_bn": 2, "vgg3_bn_erase": 14})
+                             explore_epochs={"cnn3_bn": 2, "vgg3_bn_erase": BEST_EPOCHS})
     if preset == "full":
-        # every recipe for the same 14 epochs, 3 seeds (a GPU or a cluster: --executor ray)
+        # every recipe for the best recipe's 20 epochs, 3 seeds (a GPU or a cluster: --executor ray)
         return FashionConfig(seeds=[0, 1, 2, 3, 4], explore_seeds=[0, 1, 2],
-                             explore_epochs={m: 14 for m in EXPLORE_MODELS})
+                             explore_epochs={m: BEST_EPOCHS for m in EXPLORE_MODELS})
     raise CnnrnnError(f"--preset {preset!r}: choose one of quick, default, full")

@@ -250,7 +250,9 @@ def _combine_best_rnn(cfg: ImdbConfig, seeds: list[int]):
             "train_seconds": summarize([r["train_seconds"] for r in runs]), "params": runs[0]["params"],
             "history": {str(r["seed"]): r["history"] for r in runs},
             "weights": f"weights/imdb.best_rnn.seed{seeds[0]}.safetensors",
-            "literature": {k: {**v, "diff": acc["mean"] - v["accuracy"]} for k, v in LITERATURE.items()}}}}
+            "literature": {k: {**v, "diff": acc["mean"] - v["accuracy"],
+                               "verdict": verdicts.against_reference(acc, v["accuracy"])}
+                           for k, v in LITERATURE.items()}}}}
     return combine
 
 
