@@ -494,3 +494,15 @@ def test_subset_limitation_names_the_full_split_runs(fixture_dir):
     del results["imdb"]["best_rnn"]
     item = next(i for i in common.limitations(Results(results)) if i.startswith("*IMDB subset.*"))
     assert "exception" not in item
+
+
+@pytest.mark.parametrize("everyone", [True, False])
+def test_frontier_sentence_says_beaten_only_when_some_recipe_is(fixture_dir, tmp_path, everyone):
+    def edit(res):
+        f = res["fashion"]
+        names = [*f["explore"], "simple_cnn"]
+        f["frontier"] = names if everyone else names[:2]
+    run = _copy_run(fixture_dir, tmp_path / "run", edit)
+    text = _flat(builder.build_context(run, _results(run))["fashion"]["f"]["text"])
+    assert ("every other recipe is beaten" in text) is not everyone
+    assert ("each of them is on it" in text) is everyone

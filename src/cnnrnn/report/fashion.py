@@ -261,9 +261,12 @@ def _fashion_1f(f: Results, figures: dict) -> dict:
     fig = f.opt("explore_figures.frontier")
     if fig:
         figures["fashion_explore"] = fig
+        plotted = len(names) + (1 if f.opt("simple_cnn") else 0)
+        off = ("; every other recipe is beaten by one that is both faster and more accurate."
+               if len(frontier) < plotted else "; each of them is on it, none beaten in both time and accuracy.")
         text += ("@fig-fashion-explore plots test accuracy against training time: "
                  + (f"along the frontier ({join_words([code(n) for n in frontier])}) each step buys accuracy with "
-                    "time; every other recipe is beaten by one that is both faster and more accurate."
+                    "time" + off
                     if len(frontier) > 1 else f"{code(frontier[0])} is both the fastest and the most accurate."
                     if frontier else ""))
     gains = f.opt("best.per_class_gain")
