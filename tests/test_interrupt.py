@@ -45,6 +45,7 @@ def comparable(results: dict) -> dict:
     out = strip(results)
     out["run"].pop("environment")
     out["run"].pop("experiments")  # {name: {seconds, reused}}: reused differs after a resume, by design
+    out["run"].pop("invocations", None)  # when each command started and how it ended
     return out
 
 

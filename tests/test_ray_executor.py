@@ -129,6 +129,7 @@ def _comparable(run_dir: Path) -> dict:
     results = json.loads((run_dir / "results.json").read_text())
     results["run"].pop("environment")
     results["run"].pop("experiments")
+    results["run"].pop("invocations", None)   # when each command started, its commit, how it ended
     return scrub(results)
 
 

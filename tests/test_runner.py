@@ -61,6 +61,22 @@ def test_resume_and_a_changed_setting_reruns_only_what_depends_on_it(tmp_path):
     assert sorted(CALLS[-2:]) == [1, 2]
 
 
+def test_every_invocation_is_recorded_and_the_wall_time_sums_them(tmp_path):
+    CALLS.clear()
+    run_experiments([_exp("a", [1])], _settings(tmp_path), config={})
+    res = json.loads((tmp_path / "results.json").read_text())
+    # a killed invocation leaves "running" behind: the next one marks it killed and keeps its time
+    res["run"]["invocations"][0].update(ended="running", wall_seconds=100.0)
+    (tmp_path / "results.json").write_text(json.dumps(res))
+    res = run_experiments([_exp("a", [1]), _exp("b", [2])], _settings(tmp_path), config={})
+    first, second = res["run"]["invocations"]
+    assert first["ended"] == "killed" and first["wall_seconds"] == 100.0
+    assert second["ended"] == "complete" and (second["tasks_run"], second["tasks_kept"]) == (1, 1)
+    assert res["run"]["wall_seconds"] == pytest.approx(100.0 + second["wall_seconds"])
+    res = run_experiments([_exp("a", [1])], _settings(tmp_path), config={}, force=True)
+    assert len(res["run"]["invocations"]) == 1          # --force starts the run over
+
+
 def test_a_failing_task_fails_its_experiment_only(tmp_path):
     CALLS.clear()
     exps = [_exp("ok", [1]), _exp("bad", [7], fn=boom), _exp("after", [2], needs=["bad"]), _exp("ok2", [3])]

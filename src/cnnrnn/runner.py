@@ -237,6 +237,17 @@ def _run_locked(experiments: list[Experiment], settings: RunSettings, config: di
     run_info = results.setdefault("run", {})
     run_info.update({"preset": settings.preset, "environment": env, "complete": False, "failed": {}})
     run_info.setdefault("experiments", {})
+    # every command that worked on this run directory, so a run finished over several invocations
+    # (interrupted, resumed) still states its whole wall time: the sum of wall_seconds
+    if force:
+        run_info["invocations"] = []
+    invocations = run_info.setdefault("invocations", [])
+    for earlier in invocations:     # one that still says "running" was killed: its time is that of its last save
+        if earlier.get("ended") == "running":
+            earlier["ended"] = "killed"
+    this_call = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "wall_seconds": 0.0,
+                 "tasks_run": 0, "tasks_kept": 0, "ended": "running", "git_commit": env.get("git_commit")}
+    invocations.append(this_call)
 
     t_start = time.perf_counter()
     task_results: dict[str, Any] = {}
@@ -252,6 +263,7 @@ def _run_locked(experiments: list[Experiment], settings: RunSettings, config: di
                 task_seconds[task.name] = (float(entry.get("seconds", 0.0)), True)
     n_tasks = sum(len(e.tasks) for e in experiments)
     kept = n_tasks - len(pending)
+    this_call["tasks_kept"] = kept
     log(f"runner: {len(experiments)} experiments, {n_tasks} tasks ({kept} finished earlier and kept), "
         f"executor {executor.describe()}, out {out}")
 
@@ -260,8 +272,11 @@ def _run_locked(experiments: list[Experiment], settings: RunSettings, config: di
     done_experiments: set[str] = set()
     task_of = {t.name: e.name for e in experiments for t in e.tasks}
 
-    def save():
+    def save(ended: str = "running"):
         run_info["seconds"] = sum(s for s, _ in task_seconds.values())
+        this_call.update(wall_seconds=round(time.perf_counter() - t_start, 3), ended=ended,
+                         tasks_run=sum(1 for _, reused in task_seconds.values() if not reused))
+        run_info["wall_seconds"] = round(sum(c.get("wall_seconds", 0.0) for c in invocations), 3)
         run_info["failed"] = dict(failed)
         atomic_write_json(results_path, results)
 
@@ -320,12 +335,12 @@ def _run_locked(experiments: list[Experiment], settings: RunSettings, config: di
             try_combines()
     except KeyboardInterrupt:
         executor.cancel()
-        save()
+        save("interrupted")
         raise
     try_combines()
     run_info["complete"] = not failed
     run_info["wall_seconds_this_invocation"] = time.perf_counter() - t_start
-    save()
+    save("failed" if failed else "complete")
     if failed:
         first = next(iter(failed.items()))
         raise CnnrnnError(f"{len(failed)} task(s)/experiment(s) failed ({', '.join(failed)}); first: "
