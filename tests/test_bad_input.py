@@ -205,6 +205,13 @@ def test_bundle_inputs(capsys, tmp_path, case, needle):
 
 # ------------------------------------------------------------------ OS errors, at the CLI boundary
 
+def test_jobs_with_ray_is_refused_not_ignored(capsys, tmp_path, data):
+    # Ray decides the concurrency from the cluster's CPUs; a silently ignored --jobs would mislead
+    one_error(cli(capsys, *fashion_argv(tmp_path / "run", data, "--executor", "ray", "--jobs", "2")),
+              "--jobs: only meaningful with --executor local")
+    assert not (tmp_path / "run").exists()
+
+
 def test_out_below_a_file(capsys, tmp_path, data):
     (tmp_path / "a_file").write_text("x")
     one_error(cli(capsys, *fashion_argv(tmp_path / "a_file" / "sub", data)),

@@ -54,7 +54,7 @@ def add_run_args(p: argparse.ArgumentParser, default_out: str) -> None:
     p.add_argument("--force", action="store_true", help="re-run tasks that finished earlier (default: resume)")
     p.add_argument("--threads", type=positive_int, default=None,
                    help="CPU threads for torch per task (default: torch's choice with --jobs 1, else 1 per process)")
-    p.add_argument("--jobs", type=positive_int, default=1,
+    p.add_argument("--jobs", type=positive_int, default=None,
                    help="local executor: run tasks in this many processes at once, one thread each "
                         "(2 is fastest on a 2-core CPU) (default: 1, in this process)")
     p.add_argument("--executor", default="local", choices=("local", "ray"),
@@ -71,6 +71,10 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
         raise CnnrnnError(f"--out {out}: exists and is not a directory")
     if args.address is not None and args.executor != "ray":
         raise CnnrnnError("--address: only meaningful with --executor ray")
+    if args.jobs is not None and args.executor != "local":
+        # Ray runs as many tasks at once as the cluster has CPUs (one each, or --threads each)
+        raise CnnrnnError("--jobs: only meaningful with --executor local; on Ray the cluster's CPUs "
+                          "decide how many tasks run at once (see --threads)")
     threads = args.threads
     if threads:
         torch.set_num_threads(threads)
@@ -81,7 +85,7 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
 def executor_from_args(args: argparse.Namespace):
     from cnnrnn.executors import make_executor
 
-    return make_executor(args.executor, jobs=args.jobs, address=args.address)
+    return make_executor(args.executor, jobs=args.jobs or 1, address=args.address)
 
 
 def command_line(args: argparse.Namespace) -> str:
