@@ -40,6 +40,7 @@ def test_cli_end_to_end_on_tiny_data(tmp_path, capsys):
     for e in f["explore"].values():
         assert set(e["test_accuracy"]) >= {"mean", "std", "per_seed"}
     assert set(f["frontier"]) <= set(f["explore"]) | {"simple_cnn"} and f["frontier"]
+    assert sorted(f["frontier"] + f["frontier_beaten"]) == sorted([*f["explore"], "simple_cnn"])
     assert set(f["best"]["per_class_gain"]["gain"]) == set(f["classes"])
     for stem in [*sc["figures"].values(), *f["explore_figures"].values(),
                  *(e["figures"]["misclassified"] for e in f["explore"].values())]:

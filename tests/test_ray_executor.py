@@ -116,7 +116,7 @@ def _scenario(cluster: dict, name: str) -> dict:
 
 # what may differ between two runs of the same command: timings, and what is decided by timings
 # (fashion.frontier: the recipes no other beats in both accuracy and training time)
-TIMING_KEYS = re.compile(r"seconds|timestamp|^frontier$")
+TIMING_KEYS = re.compile(r"seconds|timestamp|^frontier(_beaten)?$")
 
 
 def _comparable(run_dir: Path) -> dict:

@@ -504,7 +504,11 @@ def test_frontier_sentence_says_beaten_only_when_some_recipe_is(fixture_dir, tmp
         f = res["fashion"]
         names = [*f["explore"], "simple_cnn"]
         f["frontier"] = names if everyone else names[:2]
+        f["frontier_beaten"] = [] if everyone else names[2:]
     run = _copy_run(fixture_dir, tmp_path / "run", edit)
-    text = _flat(builder.build_context(run, _results(run))["fashion"]["f"]["text"])
-    assert ("every other recipe is beaten" in text) is not everyone
+    res = _results(run)
+    text = _flat(builder.build_context(run, res)["fashion"]["f"]["text"])
+    beaten = res["fashion"]["frontier_beaten"]
+    assert ("beaten by a recipe that is both faster and more accurate" in text) is not everyone
     assert ("each of them is on it" in text) is everyone
+    assert all(n.replace("_", "\\_") in text or n in text for n in beaten)   # named, not counted

@@ -49,8 +49,10 @@ def phrase_comparison(c: dict, name_a: str, name_b: str) -> str:
     """One sentence for a comparison that the study decided (cnnrnn.verdicts.compare): a is `c["a"]`."""
     diff = float(c["diff"])
     better, worse = (name_a, name_b) if diff >= 0 else (name_b, name_a)
-    # "beats" only where the data say so; otherwise the sentence states where the means lie
-    real = c["verdict"] not in ("no difference", "too few seeds")
+    # "beats" only where the study named a winner; otherwise the sentence states where the means lie
+    real = c.get("winner") in ("a", "b")
+    if real:
+        better, worse = (name_a, name_b) if c["winner"] == "a" else (name_b, name_a)
     head = (f"{name_a} and {name_b} reach the same mean accuracy" if abs(diff) < 5e-4
             else f"{better} beats {worse} by {points(diff)}" if real
             else f"{better} is {points(diff)} above {worse} on average")

@@ -261,9 +261,13 @@ def _fashion_1f(f: Results, figures: dict) -> dict:
     fig = f.opt("explore_figures.frontier")
     if fig:
         figures["fashion_explore"] = fig
-        plotted = len(names) + (1 if f.opt("simple_cnn") else 0)
-        off = ("; every other recipe is beaten by one that is both faster and more accurate."
-               if len(frontier) < plotted else "; each of them is on it, none beaten in both time and accuracy.")
+        beaten = f.opt("frontier_beaten")
+        if beaten is None:     # results.json of an older run: the points are the explored recipes + SimpleCNN
+            plotted = list(names) + (["simple_cnn"] if f.opt("simple_cnn") else [])
+            beaten = [n for n in plotted if n not in frontier]
+        off = (f"; {join_words([code(n) for n in beaten])} "
+               + ("is" if len(beaten) == 1 else "are") + " beaten by a recipe that is both faster and more accurate."
+               if beaten else "; each of them is on it, none beaten in both time and accuracy.")
         text += ("@fig-fashion-explore plots test accuracy against training time: "
                  + (f"along the frontier ({join_words([code(n) for n in frontier])}) each step buys accuracy with "
                     "time" + off

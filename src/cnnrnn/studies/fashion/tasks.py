@@ -182,7 +182,8 @@ def _combine_explore_summary(names: list[str]):
             figs["per_class"] = ctx.save_figure(
                 figures.per_class(pc_sc, None, {best: pc_best}), "fashion_per_class_best")
             best_entry["per_class_gain"] = analysis.class_gains(pc_sc, pc_best)
-        return {"fashion": {"explore_best": best, "best": best_entry, "frontier": frontier,
+        beaten = [n for n in points if n not in frontier]    # slower and less accurate than a frontier point
+        return {"fashion": {"explore_best": best, "best": best_entry, "frontier": frontier, "frontier_beaten": beaten,
                             "explore_comparisons": comparisons, "explore_ranking": verdicts.rank(acc),
                             "explore_figures": figs}}
     return combine
