@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from cnnrnn.cli import main
 from cnnrnn.report.builder import pdf_text
 from cnnrnn.summary import summary_markdown
@@ -50,6 +52,12 @@ def test_second_run_trains_nothing(synthetic_run, capsys):
     log = capsys.readouterr().out
     n_tasks = len(list((synthetic_run / "tasks").glob("*.json")))
     assert f"{n_tasks} tasks ({n_tasks} finished earlier and kept)" in log
+    run = json.loads((synthetic_run / "results.json").read_text())["run"]
+    first, second = run["invocations"][-2:]
+    assert (second["tasks_run"], second["tasks_kept"], second["ended"]) == (0, n_tasks, "complete")
+    assert first["tasks_run"] == n_tasks and run["complete"] is True
+    assert run["wall_seconds"] == pytest.approx(sum(c["wall_seconds"] for c in run["invocations"]), abs=0.01)
+    assert f"over {len(run['invocations'])} commands" in (synthetic_run / "summary.md").read_text()
 
 
 def test_summary_keeps_small_spreads_visible():

@@ -512,3 +512,15 @@ def test_frontier_sentence_says_beaten_only_when_some_recipe_is(fixture_dir, tmp
     assert ("beaten by a recipe that is both faster and more accurate" in text) is not everyone
     assert ("each of them is on it" in text) is everyone
     assert all(n.replace("_", "\\_") in text or n in text for n in beaten)   # named, not counted
+
+
+def test_run_time_states_wall_time_and_the_commands_of_a_resumed_run(fixture_dir, tmp_path):
+    from cnnrnn.report.results import Results
+
+    results = _results(fixture_dir)
+    results["run"].update(seconds=4890.0, wall_seconds=2464.0, invocations=[
+        {"started": "2026-11-30T10:00:00Z", "wall_seconds": 1000.0, "ended": "killed"},
+        {"started": "2026-12-01T09:00:00Z", "wall_seconds": 1464.0, "ended": "complete"}])
+    item = next(i for i in common.run_info(Results(results), fixture_dir)["items"] if "Run time" in i)
+    assert "1 h 21 min of experiments" in item and "41 min 4 s of wall time over 2 commands" in item
+    assert "started 2026\\-11\\-30T10" in item     # the first command's start (Typst-escaped), not the last's

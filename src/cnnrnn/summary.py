@@ -22,7 +22,10 @@ def _n(summary) -> int:
 def summary_markdown(results: dict) -> str:
     run = results.get("run", {})
     env = run.get("environment", {})
-    lines = [f"Preset `{run.get('preset')}`, {run.get('seconds', 0) / 60:.1f} min of experiments on "
+    calls = run.get("invocations") or []
+    wall = (f" ({run['wall_seconds'] / 60:.1f} min of wall time"
+            + (f" over {len(calls)} commands" if len(calls) > 1 else "") + ")") if run.get("wall_seconds") else ""
+    lines = [f"Preset `{run.get('preset')}`, {run.get('seconds', 0) / 60:.1f} min of experiments{wall} on "
              f"{env.get('gpu') or env.get('cpu')} ({env.get('torch_threads')} torch threads, executor "
              f"{env.get('executor', 'local')}), torch {env.get('packages', {}).get('torch')}, commit "
              f"{env.get('git_commit')}.", ""]

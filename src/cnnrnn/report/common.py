@@ -75,6 +75,19 @@ def phrase_comparison(c: dict, name_a: str, name_b: str) -> str:
 
 # ----------------------------------------------------------------------------- run
 
+def _run_time(res: Results, env: dict) -> str:
+    """Task time, wall time and, for a resumed run, over how many commands (results.json run.invocations)."""
+    text = f"{duration(res.num('run.seconds'))} of experiments (the sum over tasks)"
+    calls = res.opt("run.invocations") or []
+    wall = res.opt("run.wall_seconds")
+    if wall:
+        text += f", {duration(float(wall))} of wall time"
+        if len(calls) > 1:
+            text += f" over {len(calls)} commands (the run was interrupted and resumed)"
+    started = calls[0].get("started") if calls and isinstance(calls[0], dict) else env.get("timestamp_utc")
+    return text + (f", started {esc(started)}" if started else "")
+
+
 def run_info(res: Results, run_dir: Path) -> dict:
     env = res.req("run.environment", dict)
     preset = str(res.req("run.preset"))
@@ -100,8 +113,7 @@ def run_info(res: Results, run_dir: Path) -> dict:
         f"IMDB {esc(', '.join(map(str, seeds_i))) or 'not recorded'}"
         + (f" (subset seed {esc(subset_seed)})" if subset_seed is not None else "")
         + ". The same seed on the same device reproduces the same numbers.",
-        f"*Run time.* {duration(res.num('run.seconds'))} of experiments in total"
-        + (f", started {esc(env['timestamp_utc'])}" if env.get("timestamp_utc") else "") + "."
+        f"*Run time.* {_run_time(res, env)}."
         + ("" if complete else " *The run was not complete when this report was built*; "
            "missing parts are marked as not run."),
     ]
