@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import torch
 
 from cnnrnn.cli import main
@@ -103,10 +104,10 @@ def test_files_get_the_umask_mode(synthetic_run, tmp_path):
     assert not wrong
 
 
-def _start(out: Path, data: Path, log: Path) -> subprocess.Popen:
+def _start(out: Path, data: Path, log: Path, *extra: str, env: dict | None = None) -> subprocess.Popen:
     with open(log, "w") as fh:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen([sys.executable, "-m", "cnnrnn", *argv(out, data)], stdout=fh,
-                                stderr=subprocess.STDOUT)
+        return subprocess.Popen([sys.executable, "-m", "cnnrnn", *argv(out, data), *extra], stdout=fh,
+                                stderr=subprocess.STDOUT, env=env)
 
 
 def _finished_tasks(out: Path) -> int:
@@ -161,8 +162,56 @@ def test_interrupted_and_killed_run_resumes_to_the_same_results(synthetic_run, t
 
     resumed, reference = load(out), load(synthetic_run)
     assert resumed["run"]["complete"] is True
+    assert [c["ended"] for c in resumed["run"]["invocations"]] == ["interrupted", "killed", "complete"]
     assert comparable(resumed) == comparable(reference)
     weights = sorted(p.name for p in (synthetic_run / "weights").iterdir())
     assert weights and weights == sorted(p.name for p in (out / "weights").iterdir())
     for name in weights:
         assert (out / "weights" / name).read_bytes() == (synthetic_run / "weights" / name).read_bytes(), name
+
+
+def _marked(mark: str) -> list[int]:
+    """PIDs of live processes whose environment holds `mark` (the run's driver and its workers)."""
+    pids = []
+    for env_file in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if mark.encode() in env_file.read_bytes().split(b"\0"):
+                pids.append(int(env_file.parent.name))
+        except OSError:  # gone meanwhile, or a zombie
+            pass
+    return pids
+
+
+def _gone(mark: str, timeout: float = 20) -> bool:
+    deadline = time.monotonic() + timeout
+    while _marked(mark) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return not _marked(mark)
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc to find the workers")
+def test_sigterm_and_sigkill_leave_no_worker_training_for_nobody(synthetic_run, tmp_path):
+    data, out = synthetic_run.parent / "data", tmp_path / "run"
+    mark = f"CNNRNN_TEST_RUN={os.getpid()}-{time.monotonic_ns()}"
+    env = {**os.environ, mark.split("=")[0]: mark.split("=")[1]}
+
+    # `kill PID` of a --jobs 2 run: the Ctrl-C path (exit 143), its workers stopped, the command recorded
+    log1 = tmp_path / "1.log"
+    proc = _start(out, data, log1, "--jobs", "2", env=env)
+    _wait_for_tasks(proc, out, 3, log1)
+    assert len(_marked(mark)) >= 3                    # the driver and its two workers
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 143, log1.read_text()[-2000:]
+    assert "terminated (SIGTERM); finished experiments are kept" in log1.read_text()
+    assert _gone(mark), _marked(mark)
+    calls = load(out)["run"]["invocations"]
+    assert calls[-1]["ended"] == "interrupted" and load(out)["run"]["complete"] is False
+    assert partial_files(out) == []
+
+    # SIGKILL of the driver: nothing runs on its way out, yet its workers notice and stop
+    log2 = tmp_path / "2.log"
+    proc = _start(out, data, log2, "--jobs", "2", env=env)
+    _wait_for_tasks(proc, out, _finished_tasks(out) + 2, log2)
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait(timeout=60) == -signal.SIGKILL
+    assert _gone(mark), _marked(mark)

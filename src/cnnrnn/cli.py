@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 
 from cnnrnn import __version__
 from cnnrnn.errors import CnnrnnError, os_error_message
@@ -44,11 +46,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (`kill PID`, a scheduler's time limit): stop as Ctrl-C does, keeping what finished."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     tune_cpu_allocator()  # before any large tensor: see utils/perf.py
     args.argv = list(argv) if argv is not None else sys.argv[1:]  # recorded in config.json
+    # `kill PID` takes the Ctrl-C path: queued tasks dropped, workers stopped, results.json saved
+    # with this command recorded as interrupted (signals can only be set from the main thread)
+    in_main = threading.current_thread() is threading.main_thread()
+    before = signal.signal(signal.SIGTERM, _on_sigterm) if in_main else None
     try:
         return int(args.func(args) or 0)
     except CnnrnnError as e:
@@ -59,10 +73,14 @@ def main(argv: list[str] | None = None) -> int:
         # a folder where a file must be, a full disk, ... -> `cnnrnn: error: PATH: reason`
         print(f"cnnrnn: error: {os_error_message(e)}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("cnnrnn: interrupted; finished experiments are kept, run the same command again to resume",
+    except KeyboardInterrupt as e:
+        how = "terminated (SIGTERM)" if isinstance(e, Terminated) else "interrupted"
+        print(f"cnnrnn: {how}; finished experiments are kept, run the same command again to resume",
               file=sys.stderr)
-        return 130
+        return 143 if isinstance(e, Terminated) else 130
+    finally:
+        if in_main and before is not None:
+            signal.signal(signal.SIGTERM, before)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
+import os
+import signal
+import threading
+import time
 from typing import Iterator
 
 from cnnrnn.errors import CnnrnnError, os_error_message
@@ -28,11 +32,24 @@ def failure_message(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def _exit_with_parent(parent: int, every: float = 1.0) -> None:
+    """A worker whose driver is gone (SIGKILL, a crash) has nobody to give its result to: it stops
+    rather than training on for minutes as an orphan."""
+    while True:
+        time.sleep(every)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
 def _init_worker(threads: int | None) -> None:
     import torch
 
     from cnnrnn.utils.perf import tune_cpu_allocator
 
+    # Ctrl-C in a terminal reaches the whole process group: the driver handles it and stops the
+    # workers itself, so they ignore it (no traceback per worker)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     tune_cpu_allocator()
     torch.set_num_threads(threads or 1)
 
@@ -79,8 +96,15 @@ class LocalExecutor:
             self.cancel()
 
     def cancel(self) -> None:
+        """Drop the queued tasks and stop the running ones: their results would have nowhere to go."""
         if self._pool is not None:
+            workers = list((self._pool._processes or {}).values())   # shutdown() forgets them
             self._pool.shutdown(wait=False, cancel_futures=True)
+            for w in workers:
+                if w.is_alive():
+                    w.terminate()
+            for w in workers:
+                w.join(timeout=10)
             self._pool = None
 
 
