@@ -60,6 +60,15 @@ def test_second_run_trains_nothing(synthetic_run, capsys):
     assert f"over {len(run['invocations'])} commands" in (synthetic_run / "summary.md").read_text()
 
 
+def test_summary_says_where_the_task_time_went():
+    from cnnrnn.summary import summary_markdown
+    run = {"seconds": 600.0, "experiments": {f"e{i}": {"seconds": float(s), "reused": False}
+                                             for i, s in enumerate([300, 100, 50, 40, 30, 20, 20, 20, 10, 10, 0.1])}}
+    text = summary_markdown({"run": run})
+    assert "| e0 | 5.0 min | 50 % |" in text and "| 2 others | 0.3 min | 3 % |" in text
+    assert text.index("| e0 |") < text.index("| e1 |") and "e10" not in text   # largest first; < 1 s left out
+
+
 def test_summary_keeps_small_spreads_visible():
     from cnnrnn.summary import _acc
     assert _acc({"mean": 0.94447, "std": 0.00025, "n": 3}) == "94.45 +- 0.03"

@@ -80,4 +80,20 @@ def summary_markdown(results: dict) -> str:
                   "train time / seed |", "| --- | ---: | ---: | ---: | ---: | ---: |",
                   f"| {b['description']} | {b['train_size']:,} | {b['test_size']:,} | {_n(b['test_accuracy'])} | "
                   f"{_acc(b['test_accuracy'])} | {b['train_seconds']['mean']:.0f} s |", ""]
+    budget = _time_budget(run)
+    if budget:
+        lines += ([""] if lines[-1] else []) + ["Where the task time went:", ""] + budget
     return "\n".join(lines)
+
+
+def _time_budget(run: dict, top: int = 8) -> list[str]:
+    """Where the task time went, by experiment, largest first (what to move to another preset)."""
+    exps = {n: e.get("seconds", 0.0) for n, e in (run.get("experiments") or {}).items() if e.get("seconds", 0) >= 1}
+    total = sum(exps.values())
+    if not total:
+        return []
+    ranked = sorted(exps.items(), key=lambda kv: -kv[1])
+    rest = ranked[top:]
+    rows = ranked[:top] + ([(f"{len(rest)} others", sum(s for _, s in rest))] if rest else [])
+    return ["| experiment | task time | share |", "| --- | ---: | ---: |",
+            *(f"| {name} | {secs / 60:.1f} min | {100 * secs / total:.0f} % |" for name, secs in rows)]
