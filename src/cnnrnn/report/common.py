@@ -83,7 +83,7 @@ def _run_time(res: Results, env: dict) -> str:
     if wall:
         text += f", {duration(float(wall))} of wall time"
         if len(calls) > 1:
-            text += f" over {len(calls)} commands (the run was interrupted and resumed)"
+            text += f" over {len(calls)} commands (results.json lists them: run.invocations)"
     started = calls[0].get("started") if calls and isinstance(calls[0], dict) else env.get("timestamp_utc")
     return text + (f", started {esc(started)}" if started else "")
 
