@@ -72,6 +72,18 @@ def fashion_argv(out, data, *extra):
 
 # ------------------------------------------------------------------ data files
 
+def test_replaced_data_files_are_not_served_from_the_cache(capsys, data, tmp_path):
+    from fixtures.synthetic import make_tiny_fashion
+
+    argv = fashion_argv(tmp_path / "run", data)
+    assert cli(capsys, *argv)[0] == 0
+    rc, out, _ = cli(capsys, *argv)
+    assert rc == 0 and "changed" not in out and "finished earlier and kept" in out
+    make_tiny_fashion(data, 700, 100, seed=1)          # other images under the same names
+    rc, out, _ = cli(capsys, *argv)
+    assert rc == 0 and "the fashion-mnist data changed since" in out and "(0 finished earlier and kept)" in out
+
+
 def test_corrupt_imdb_jsonl(capsys, data, glove):
     with gzip.open(data / "imdb" / "train.jsonl.gz", "at") as f:
         f.write('{"id": 1, "rating": 3, "label": 7, "text": "x"}\n')

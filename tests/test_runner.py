@@ -77,6 +77,59 @@ def test_every_invocation_is_recorded_and_the_wall_time_sums_them(tmp_path):
     assert len(res["run"]["invocations"]) == 1          # --force starts the run over
 
 
+def test_a_task_that_finished_on_other_data_runs_again(tmp_path, capsys):
+    CALLS.clear()
+    digest = {"d": "A"}
+
+    def exps():
+        a, b = _exp("a", [1]), _exp("b", [2])
+        a.dataset = "d"                                   # b reads no dataset: never re-run for data
+        return [a, b]
+
+    settings = _settings(tmp_path)
+    settings.data_fingerprint = lambda dataset: digest[dataset]
+    run_experiments(exps(), settings, config={})
+    assert json.loads((tmp_path / "tasks" / "a.1.json").read_text())["data"] == "A"
+    assert "data" not in json.loads((tmp_path / "tasks" / "b.2.json").read_text())
+    run_experiments(exps(), settings, config={})
+    assert sorted(CALLS) == [1, 2]                        # same data: kept
+    digest["d"] = "B"
+    capsys.readouterr()
+    run_experiments(exps(), settings, config={})
+    assert sorted(CALLS) == [1, 1, 2]                     # other data: a runs again, b is kept
+    assert "the d data changed since 1 finished task(s) ran on it" in capsys.readouterr().out
+    digest["d"] = None                                    # cannot tell (files to be downloaded): kept
+    run_experiments(exps(), settings, config={})
+    settings.data_fingerprint = None
+    run_experiments(exps(), settings, config={})
+    assert sorted(CALLS) == [1, 1, 2]
+
+
+def test_the_data_fingerprint_is_what_the_loaders_read(tmp_path):
+    import gzip
+
+    from cnnrnn.data.fingerprint import dataset_fingerprint
+    from fixtures.synthetic import make_tiny_fashion, make_tiny_imdb
+
+    assert dataset_fingerprint("fashion-mnist", tmp_path) is None and dataset_fingerprint("imdb", tmp_path) is None
+    make_tiny_fashion(tmp_path, 50, 20)
+    make_tiny_imdb(tmp_path, 20, 10)
+    fp = {d: dataset_fingerprint(d, tmp_path) for d in ("fashion-mnist", "imdb")}
+    assert all(len(v) == 64 for v in fp.values())
+    # compressed again (another gzip header, same content): the same data
+    for path in [tmp_path / "fashion-mnist" / "t10k-labels-idx1-ubyte.gz", tmp_path / "imdb" / "test.jsonl.gz"]:
+        raw = gzip.decompress(path.read_bytes())
+        path.write_bytes(gzip.compress(raw, compresslevel=1, mtime=12345))
+    assert {d: dataset_fingerprint(d, tmp_path) for d in fp} == fp
+    # one other image, one other review: other data
+    make_tiny_fashion(tmp_path, 50, 20, seed=1)
+    assert dataset_fingerprint("fashion-mnist", tmp_path) != fp["fashion-mnist"]
+    make_tiny_imdb(tmp_path, 20, 10, seed=1)
+    assert dataset_fingerprint("imdb", tmp_path) != fp["imdb"]
+    (tmp_path / "imdb" / "test.jsonl.gz").write_bytes(b"not gzip")   # unreadable: cannot tell
+    assert dataset_fingerprint("imdb", tmp_path) is None
+
+
 def test_a_failing_task_fails_its_experiment_only(tmp_path):
     CALLS.clear()
     exps = [_exp("ok", [1]), _exp("bad", [7], fn=boom), _exp("after", [2], needs=["bad"]), _exp("ok2", [3])]

@@ -4,12 +4,14 @@ from parsed options to a run: settings, executor, the run itself, and the summar
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import shlex
 from pathlib import Path
 
 import torch
 
+from cnnrnn.data.fingerprint import dataset_fingerprint
 from cnnrnn.data.paths import data_root
 from cnnrnn.errors import CnnrnnError
 from cnnrnn.runner import PRESETS, Experiment, RunSettings, run_experiments
@@ -78,8 +80,9 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
     threads = args.threads
     if threads:
         torch.set_num_threads(threads)
-    return RunSettings(out=out, device=resolve_device(args.device), data_root=data_root(args.data),
-                       preset=args.preset, threads=threads)
+    root = data_root(args.data)
+    return RunSettings(out=out, device=resolve_device(args.device), data_root=root, preset=args.preset,
+                       threads=threads, data_fingerprint=functools.partial(dataset_fingerprint, data_root=root))
 
 
 def executor_from_args(args: argparse.Namespace):

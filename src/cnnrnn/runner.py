@@ -20,8 +20,8 @@ The driver (`run_experiments`) is the only writer of the run directory, and hold
     history/<task>.csv     per-epoch rows      weights/<task>.safetensors      figures/<stem>.{pdf,png}
 
 A finished task is kept and skipped when the same command runs again, as long as its key is
-unchanged and its files exist (`--force` re-runs everything); changing one setting re-runs only the
-tasks whose key holds it. Combines are cheap and always re-run. `results.json` is rewritten after
+unchanged, its files exist and the data it read has the same digest (`--force` re-runs everything);
+changing one setting re-runs only the tasks whose key holds it. Combines are cheap and always re-run. `results.json` is rewritten after
 every task with `run.complete = false` until everything is done. A run that is killed leaves only
 whole files (every write is atomic); the partial temporaries of a SIGKILL are removed by the next run.
 
@@ -122,6 +122,7 @@ class Experiment:
     combine: Callable[[CombineContext], dict]
     needs: tuple[str, ...] = ()
     description: str = ""
+    dataset: str | None = None          # what its tasks read ("fashion-mnist", "imdb"): see data_fingerprint
 
 
 @dataclass
@@ -131,6 +132,8 @@ class RunSettings:
     data_root: Path
     preset: str = "default"
     threads: int | None = None
+    # dataset -> digest of its data (cnnrnn.data.fingerprint); None: not checked (library use, tests)
+    data_fingerprint: Callable[[str], str | None] | None = None
 
     def task_env(self) -> TaskEnv:
         return TaskEnv(str(self.device), str(self.data_root), self.threads)
@@ -171,8 +174,9 @@ def _task_file(out: Path, name: str) -> Path:
     return out / "tasks" / f"{name}.json"
 
 
-def cached_task(out: Path, task: Task) -> dict | None:
-    """The cache entry of a finished task with the same key whose files still exist, else None."""
+def cached_task(out: Path, task: Task, data: str | None = None) -> dict | None:
+    """The cache entry of a finished task with the same key whose files still exist and, where both
+    the entry and `data` know it, the same data fingerprint; else None."""
     path = _task_file(out, task.name)
     if not path.is_file():
         return None
@@ -183,6 +187,8 @@ def cached_task(out: Path, task: Task) -> dict | None:
     if not isinstance(entry, dict) or entry.get("key") != normalise(task.key) or "result" not in entry:
         return None
     if not all((out / rel).is_file() for rel in entry.get("files", [])):
+        return None
+    if data is not None and entry.get("data") not in (None, data):
         return None
     return entry
 
@@ -253,9 +259,17 @@ def _run_locked(experiments: list[Experiment], settings: RunSettings, config: di
     task_results: dict[str, Any] = {}
     task_seconds: dict[str, tuple[float, bool]] = {}
     pending: list[Task] = []
+    # the data each task reads, as a digest (computed once per dataset): a task that finished on
+    # other data runs again, and says so
+    fingerprints = {d: settings.data_fingerprint(d) if settings.data_fingerprint else None
+                    for d in dict.fromkeys(e.dataset for e in experiments if e.dataset)}
+    data_of = {t.name: fingerprints.get(e.dataset) for e in experiments for t in e.tasks}
+    changed: dict[str, int] = {}
     for exp in experiments:
         for task in exp.tasks:
-            entry = None if force else cached_task(out, task)
+            entry = None if force else cached_task(out, task, data_of[task.name])
+            if entry is None and not force and cached_task(out, task) is not None:
+                changed[exp.dataset] = changed.get(exp.dataset, 0) + 1
             if entry is None:
                 pending.append(task)
             else:
@@ -264,6 +278,8 @@ def _run_locked(experiments: list[Experiment], settings: RunSettings, config: di
     n_tasks = sum(len(e.tasks) for e in experiments)
     kept = n_tasks - len(pending)
     this_call["tasks_kept"] = kept
+    for dataset, n in changed.items():
+        log(f"runner: the {dataset} data changed since {n} finished task(s) ran on it: they run again")
     log(f"runner: {len(experiments)} experiments, {n_tasks} tasks ({kept} finished earlier and kept), "
         f"executor {executor.describe()}, out {out}")
 
@@ -326,9 +342,11 @@ def _run_locked(experiments: list[Experiment], settings: RunSettings, config: di
                 for rel, data in output.files.items():
                     atomic_write_bytes(out / rel, data)
                     written.append(rel)
-                atomic_write_json(_task_file(out, task.name), {"name": task.name, "key": task.key,
-                                                                "seconds": seconds, "result": output.result,
-                                                                "files": written})
+                record = {"name": task.name, "key": task.key, "seconds": seconds, "result": output.result,
+                          "files": written}
+                if data_of[task.name] is not None:
+                    record["data"] = data_of[task.name]
+                atomic_write_json(_task_file(out, task.name), record)
                 task_results[task.name] = normalise(output.result)
                 task_seconds[task.name] = (seconds, False)
                 bar.finished(task.name, seconds)

@@ -206,6 +206,15 @@ def _train_tasks(cfg: FashionConfig, name: str, prefix: str, seeds: list[int], *
 
 
 def experiments(cfg: FashionConfig) -> list[Experiment]:
+    """The study as experiments for the runner; every one reads the fashion-mnist data (a resumed run re-runs
+    the tasks that finished on other data: cnnrnn.data.fingerprint)."""
+    exps = _experiments(cfg)
+    for e in exps:
+        e.dataset = "fashion-mnist"
+    return exps
+
+
+def _experiments(cfg: FashionConfig) -> list[Experiment]:
     exps = [Experiment("fashion.summary", [Task("fashion.summary", summary_task, {}, {"model": "simple_cnn"})],
                        _combine_summary, description="task 1a: layer table")]
     if cfg.include_simple_cnn:

@@ -340,6 +340,15 @@ def _combine_best(regimes, variants):
 # ---------------------------------------------------------------- the experiment list
 
 def experiments(cfg: ImdbConfig) -> list[Experiment]:
+    """The study as experiments for the runner; every one reads the imdb data (a resumed run re-runs
+    the tasks that finished on other data: cnnrnn.data.fingerprint)."""
+    exps = _experiments(cfg)
+    for e in exps:
+        e.dataset = "imdb"
+    return exps
+
+
+def _experiments(cfg: ImdbConfig) -> list[Experiment]:
     spec = cfg.data_spec()
     lstm = cfg.lstm_settings()
     exps = [Experiment("imdb.data", [Task("imdb.data", data_task, {"spec": spec}, asdict(spec))], _combine_data(cfg),
