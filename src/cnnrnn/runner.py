@@ -16,14 +16,15 @@ The driver (`run_experiments`) is the only writer of the run directory, and hold
 (RUN/.lock, utils/runlock.py) while it writes: a second run into the same directory refuses at once.
 
     config.json  environment.json  results.json  summary.md  report.pdf
-    tasks/<task>.json      one finished task: its key, seconds, result, and the files it wrote
+    tasks/<task>.json      one finished task: its key, seconds, result, the files it wrote, its data digest
     history/<task>.csv     per-epoch rows      weights/<task>.safetensors      figures/<stem>.{pdf,png}
 
 A finished task is kept and skipped when the same command runs again, as long as its key is
 unchanged, its files exist and the data it read has the same digest (`--force` re-runs everything);
-changing one setting re-runs only the tasks whose key holds it. Combines are cheap and always re-run. `results.json` is rewritten after
-every task with `run.complete = false` until everything is done. A run that is killed leaves only
-whole files (every write is atomic); the partial temporaries of a SIGKILL are removed by the next run.
+changing one setting re-runs only the tasks whose key holds it. Combines are cheap and always re-run.
+`results.json` is rewritten after every task with `run.complete = false` until everything is done.
+A run that is killed leaves only whole files (every write is atomic); the partial temporaries of a
+SIGKILL are removed by the next run.
 
 Where tasks run is the executor's business (cnnrnn.executors): in this process, in a pool of local
 processes (`--jobs N`), or on a Ray cluster (`--executor ray`). The results are the same.
@@ -174,9 +175,8 @@ def _task_file(out: Path, name: str) -> Path:
     return out / "tasks" / f"{name}.json"
 
 
-def cached_task(out: Path, task: Task, data: str | None = None) -> dict | None:
-    """The cache entry of a finished task with the same key whose files still exist and, where both
-    the entry and `data` know it, the same data fingerprint; else None."""
+def cached_task(out: Path, task: Task) -> dict | None:
+    """The cache entry of a finished task with the same key whose files still exist, else None."""
     path = _task_file(out, task.name)
     if not path.is_file():
         return None
@@ -187,8 +187,6 @@ def cached_task(out: Path, task: Task, data: str | None = None) -> dict | None:
     if not isinstance(entry, dict) or entry.get("key") != normalise(task.key) or "result" not in entry:
         return None
     if not all((out / rel).is_file() for rel in entry.get("files", [])):
-        return None
-    if data is not None and entry.get("data") not in (None, data):
         return None
     return entry
 
@@ -267,9 +265,11 @@ def _run_locked(experiments: list[Experiment], settings: RunSettings, config: di
     changed: dict[str, int] = {}
     for exp in experiments:
         for task in exp.tasks:
-            entry = None if force else cached_task(out, task, data_of[task.name])
-            if entry is None and not force and cached_task(out, task) is not None:
-                changed[exp.dataset] = changed.get(exp.dataset, 0) + 1
+            entry = None if force else cached_task(out, task)
+            data = data_of[task.name]
+            if entry is not None and data is not None and entry.get("data") not in (None, data):
+                changed[exp.dataset] = changed.get(exp.dataset, 0) + 1   # finished on other data
+                entry = None
             if entry is None:
                 pending.append(task)
             else:
