@@ -126,6 +126,14 @@ class Experiment:
     dataset: str | None = None          # what its tasks read ("fashion-mnist", "imdb"): see data_fingerprint
 
 
+def reading(dataset: str, experiments: list[Experiment]) -> list[Experiment]:
+    """`experiments`, each marked as reading `dataset`: a resumed run re-runs the tasks that finished
+    on other data (cnnrnn.data.fingerprint)."""
+    for e in experiments:
+        e.dataset = dataset
+    return experiments
+
+
 @dataclass
 class RunSettings:
     out: Path

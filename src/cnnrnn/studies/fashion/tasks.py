@@ -20,7 +20,7 @@ import torch
 from cnnrnn.data.fashion_mnist import CLASSES
 from cnnrnn.models.cnn import SimpleCNN
 from cnnrnn.models.summary import count_params, layer_table
-from cnnrnn.runner import CombineContext, Experiment, Task, TaskEnv, TaskOutput
+from cnnrnn.runner import CombineContext, Experiment, Task, TaskEnv, TaskOutput, reading
 from cnnrnn.studies.fashion import analysis, figures
 from cnnrnn.studies.fashion.config import RECIPES, FashionConfig
 from cnnrnn.studies.fashion.training import data_info, get_data, test_set, train_once
@@ -206,12 +206,8 @@ def _train_tasks(cfg: FashionConfig, name: str, prefix: str, seeds: list[int], *
 
 
 def experiments(cfg: FashionConfig) -> list[Experiment]:
-    """The study as experiments for the runner; every one reads the fashion-mnist data (a resumed run re-runs
-    the tasks that finished on other data: cnnrnn.data.fingerprint)."""
-    exps = _experiments(cfg)
-    for e in exps:
-        e.dataset = "fashion-mnist"
-    return exps
+    """The study as experiments for the runner, all reading the fashion-mnist data."""
+    return reading("fashion-mnist", _experiments(cfg))
 
 
 def _experiments(cfg: FashionConfig) -> list[Experiment]:

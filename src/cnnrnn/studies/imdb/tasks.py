@@ -22,7 +22,7 @@ from dataclasses import asdict
 from cnnrnn import verdicts
 from cnnrnn.data import glove as glove_mod
 from cnnrnn.data.imdb_tensors import DataSpec, prepare
-from cnnrnn.runner import CombineContext, Experiment, Task, TaskEnv, TaskOutput
+from cnnrnn.runner import CombineContext, Experiment, Task, TaskEnv, TaskOutput, reading
 from cnnrnn.studies.imdb import analysis, baselines, figures
 from cnnrnn.studies.imdb.config import FULL, LITERATURE, REGIMES, VARIANTS, ImdbConfig
 from cnnrnn.studies.imdb.glove import describe, tsne_figure
@@ -340,12 +340,8 @@ def _combine_best(regimes, variants):
 # ---------------------------------------------------------------- the experiment list
 
 def experiments(cfg: ImdbConfig) -> list[Experiment]:
-    """The study as experiments for the runner; every one reads the imdb data (a resumed run re-runs
-    the tasks that finished on other data: cnnrnn.data.fingerprint)."""
-    exps = _experiments(cfg)
-    for e in exps:
-        e.dataset = "imdb"
-    return exps
+    """The study as experiments for the runner, all reading the imdb data."""
+    return reading("imdb", _experiments(cfg))
 
 
 def _experiments(cfg: ImdbConfig) -> list[Experiment]:
