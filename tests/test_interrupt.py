@@ -203,6 +203,7 @@ def test_sigterm_and_sigkill_leave_no_worker_training_for_nobody(synthetic_run, 
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 143, log1.read_text()[-2000:]
     assert "terminated (SIGTERM); finished experiments are kept" in log1.read_text()
+    assert "leaked semaphore" not in log1.read_text()   # the stopped workers' queues were released
     assert _gone(mark), _marked(mark)
     calls = load(out)["run"]["invocations"]
     assert calls[-1]["ended"] == "interrupted" and load(out)["run"]["complete"] is False

@@ -50,6 +50,11 @@ def _init_worker(threads: int | None) -> None:
     # workers itself, so they ignore it (no traceback per worker)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    # tqdm would otherwise create a multiprocessing lock, i.e. a named semaphore that a worker stopped
+    # by cancel() never releases ("resource_tracker: ... leaked semaphore objects" on the way out);
+    # a worker's bars are its own, so a thread lock is all they need
+    from tqdm.auto import tqdm
+    tqdm.set_lock(threading.RLock())
     tune_cpu_allocator()
     torch.set_num_threads(threads or 1)
 
