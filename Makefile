@@ -16,7 +16,7 @@ EXECUTOR ?= local
 ADDRESS ?=
 comma := ,
 
-.PHONY: setup run test bench
+.PHONY: setup run test bench lint format
 setup:
 	bash scripts/setup.sh
 
@@ -32,3 +32,12 @@ test:
 
 bench: setup
 	.venv/bin/python bench/run_all.py
+
+# lint and format check (CI runs both); `make format` rewrites the files
+lint:
+	.venv/bin/ruff check src tests bench scripts
+	.venv/bin/ruff format --check src tests bench scripts
+
+format:
+	.venv/bin/ruff format src tests bench scripts
+	.venv/bin/ruff check --fix src tests bench scripts

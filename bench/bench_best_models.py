@@ -53,13 +53,17 @@ def _cnn_row(name: str, steps: int, data_root: str) -> dict:
     if recipe.channels_last:
         model.to(memory_format=torch.channels_last)
     bs = 100 if key == "simple_cnn" else 128
-    opt = (torch.optim.Adam(model.parameters(), lr=recipe.lr) if recipe.optimizer == "adam"
-           else torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay))
+    opt = (
+        torch.optim.Adam(model.parameters(), lr=recipe.lr)
+        if recipe.optimizer == "adam"
+        else torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
+    )
     gen, aug = torch.Generator().manual_seed(0), torch.Generator().manual_seed(1)
 
     def transform(x):
         x = random_crop_flip(x, generator=aug)
         return random_erase(x, p=recipe.erase, generator=aug) if recipe.erase else x
+
     loss = SmoothedNLLLoss(recipe.label_smoothing) if recipe.label_smoothing else nn.NLLLoss()
     amp = torch.bfloat16 if recipe.bf16 else None
     it = batches(split.train_x, split.train_y, bs, generator=gen, transform=transform if recipe.augment else None)
@@ -69,8 +73,13 @@ def _cnn_row(name: str, steps: int, data_root: str) -> dict:
     t0 = time.perf_counter()
     out = train_one_epoch(model, timed, loss, opt, amp_dtype=amp)
     seconds = time.perf_counter() - t0
-    return {"row": name, "unit": "images", "samples": out["samples"], "seconds": seconds,
-            "per_second": out["samples"] / seconds}
+    return {
+        "row": name,
+        "unit": "images",
+        "samples": out["samples"],
+        "seconds": seconds,
+        "per_second": out["samples"] / seconds,
+    }
 
 
 def _rnn_row(name: str, steps: int, data_root: str) -> dict:
@@ -98,8 +107,13 @@ def _rnn_row(name: str, steps: int, data_root: str) -> dict:
     t0 = time.perf_counter()
     out = train_one_epoch(model, timed, nn.BCELoss(), opt, predict=threshold_predict)
     seconds = time.perf_counter() - t0
-    return {"row": name, "unit": "reviews", "samples": out["samples"], "seconds": seconds,
-            "per_second": out["samples"] / seconds}
+    return {
+        "row": name,
+        "unit": "reviews",
+        "samples": out["samples"],
+        "seconds": seconds,
+        "per_second": out["samples"] / seconds,
+    }
 
 
 def main(argv=None) -> int:
@@ -110,7 +124,7 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=2, help="torch threads per row (default: 2)")
     ap.add_argument("--data", default=None, help="data root (default: $CNNRNN_DATA, else ../shared/data)")
     ap.add_argument("--out", default=str(REPO / "bench" / "results"), help="where best_models.md/.json go")
-    ap.add_argument("--run-one", default=None, help=argparse.SUPPRESS)   # internal: one row, JSON to stdout
+    ap.add_argument("--run-one", default=None, help=argparse.SUPPRESS)  # internal: one row, JSON to stdout
     args = ap.parse_args(argv)
     data_root = args.data or os.environ.get("CNNRNN_DATA") or str(REPO.parent / "shared" / "data")
     cnn_steps, rnn_steps = (3, 3) if args.quick else (args.cnn_steps, args.rnn_steps)
@@ -121,8 +135,11 @@ def main(argv=None) -> int:
 
         tune_cpu_allocator()
         torch.set_num_threads(args.threads)
-        row = (_rnn_row(args.run_one, rnn_steps, data_root) if args.run_one in ("simple_lstm", "best_rnn")
-               else _cnn_row(args.run_one, cnn_steps, data_root))
+        row = (
+            _rnn_row(args.run_one, rnn_steps, data_root)
+            if args.run_one in ("simple_lstm", "best_rnn")
+            else _cnn_row(args.run_one, cnn_steps, data_root)
+        )
         print(json.dumps(row))
         return 0
     load = os.getloadavg()
@@ -137,17 +154,25 @@ def main(argv=None) -> int:
 
     env = environment_info("cpu")
     base = {"images": rows[0]["per_second"], "reviews": rows[3]["per_second"]}
-    lines = ["## Best recipes: training throughput", "",
-             f"`python bench/bench_best_models.py`: {cnn_steps} timed CNN steps and {rnn_steps} timed RNN steps "
-             f"per row after 5 warm-up steps, each row in its own process, {args.threads} torch threads. CPU: "
-             f"{env['cpu']} ({env['cpu_count']} cores), torch {env['packages']['torch']}; load average "
-             f"{load[0]:.1f} at the start (the machine is shared: compare ratios, not absolute rates).", "",
-             "| row | throughput | vs the specified model |", "| --- | ---: | ---: |"]
+    lines = [
+        "## Best recipes: training throughput",
+        "",
+        f"`python bench/bench_best_models.py`: {cnn_steps} timed CNN steps and {rnn_steps} timed RNN steps "
+        f"per row after 5 warm-up steps, each row in its own process, {args.threads} torch threads. CPU: "
+        f"{env['cpu']} ({env['cpu_count']} cores), torch {env['packages']['torch']}; load average "
+        f"{load[0]:.1f} at the start (the machine is shared: compare ratios, not absolute rates).",
+        "",
+        "| row | throughput | vs the specified model |",
+        "| --- | ---: | ---: |",
+    ]
     for r in rows:
         lines.append(f"| {r['row']} | {r['per_second']:.0f} {r['unit']}/s | {r['per_second'] / base[r['unit']]:.2f}x |")
-    lines += ["", "The specified models are SimpleCNN (fused path, batch 100) and SimpleLSTM (batch 32, 200 tokens); "
-              "the best recipes are bigger models, so their rows say what their accuracy costs per image or "
-              "review, and the fp32 row what bf16 autocast buys."]
+    lines += [
+        "",
+        "The specified models are SimpleCNN (fused path, batch 100) and SimpleLSTM (batch 32, 200 tokens); "
+        "the best recipes are bigger models, so their rows say what their accuracy costs per image or "
+        "review, and the fp32 row what bf16 autocast buys.",
+    ]
     if not args.quick:
         from cnnrnn.utils.io import atomic_write_json, atomic_write_text
 

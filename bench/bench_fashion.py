@@ -105,10 +105,10 @@ def run_pipeline(name: str, epochs: int, seed: int, data_dir: str | None, quick:
     data = load_fashion_mnist(data_root(data_dir), "cpu")
     split = data.split(5000, seed=0, train_limit=5000 if quick else None)
     torch.manual_seed(seed)
-    model = SimpleCNN(fast=(name == "cnnrnn"))        # same initial weights in every process
+    model = SimpleCNN(fast=(name == "cnnrnn"))  # same initial weights in every process
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.NLLLoss()
-    gen = torch.Generator().manual_seed(seed)         # the same batch order in every pipeline
+    gen = torch.Generator().manual_seed(seed)  # the same batch order in every pipeline
     t0 = time.perf_counter()
     if name.startswith("tutorial"):
         train_ds = TutorialDataset(split.train_x.numpy(), split.train_y.numpy())
@@ -117,14 +117,15 @@ def run_pipeline(name: str, epochs: int, seed: int, data_dir: str | None, quick:
         train_loader = torch.utils.data.DataLoader(train_ds, batch_size=100, sampler=sampler)
         for _ in range(epochs):
             model.train()
-            for x, y in train_loader:       # the pytorch/examples loop
+            for x, y in train_loader:  # the pytorch/examples loop
                 optimizer.zero_grad()
                 loss = loss_fn(model(x), y)
                 loss.backward()
                 optimizer.step()
         train_s = time.perf_counter() - t0
-        test_loader = torch.utils.data.DataLoader(TutorialDataset(data.test_x.numpy(), data.test_y.numpy()),
-                                                  batch_size=100)
+        test_loader = torch.utils.data.DataLoader(
+            TutorialDataset(data.test_x.numpy(), data.test_y.numpy()), batch_size=100
+        )
         model.eval()
         correct = n = 0
         with torch.no_grad():
@@ -137,9 +138,15 @@ def run_pipeline(name: str, epochs: int, seed: int, data_dir: str | None, quick:
             train_one_epoch(model, batches(split.train_x, split.train_y, 100, generator=gen), loss_fn, optimizer)
         train_s = time.perf_counter() - t0
         acc = evaluate(model, batches(data.test_x, data.test_y, 1000), loss_fn)["accuracy"]
-    return {"train_seconds": train_s, "total_seconds": time.perf_counter() - t0, "test_accuracy": acc,
-            "train_images": len(split.train_y), "test_images": len(data.test_y),
-            "allocator": allocator_info()["allocator"], "torch_threads": torch.get_num_threads()}
+    return {
+        "train_seconds": train_s,
+        "total_seconds": time.perf_counter() - t0,
+        "test_accuracy": acc,
+        "train_images": len(split.train_y),
+        "test_images": len(data.test_y),
+        "allocator": allocator_info()["allocator"],
+        "torch_threads": torch.get_num_threads(),
+    }
 
 
 def main(argv=None) -> int:
@@ -148,10 +155,13 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="1 epoch on 5,000 training images (smoke test)")
     ap.add_argument("--data", default=None, help="data root (default: $CNNRNN_DATA, ../shared/data, ~/.cache/cnnrnn)")
     ap.add_argument("--seed", type=int, default=0, help="seed for weights and batch order (default: 0)")
-    ap.add_argument("--pipelines", default=",".join(PIPELINES),
-                    help=f"comma-separated subset of {', '.join(PIPELINES)} (default: all)")
+    ap.add_argument(
+        "--pipelines",
+        default=",".join(PIPELINES),
+        help=f"comma-separated subset of {', '.join(PIPELINES)} (default: all)",
+    )
     ap.add_argument("--out", default=str(REPO / "bench" / "results"), help="where fashion.md/.json go")
-    ap.add_argument("--run-one", default=None, help=argparse.SUPPRESS)   # internal: one pipeline, JSON to stdout
+    ap.add_argument("--run-one", default=None, help=argparse.SUPPRESS)  # internal: one pipeline, JSON to stdout
     args = ap.parse_args(argv)
     root = args.data or os.environ.get("CNNRNN_DATA")
     if root is None and (REPO.parent / "shared" / "data" / "fashion-mnist").is_dir():
@@ -175,37 +185,49 @@ def main(argv=None) -> int:
     for r in results.values():
         r["speedup"] = base / r["train_seconds"]
     first = results["tutorial"]
-    env = {"cpu": _cpu_name(), "cpu_count": os.cpu_count(), "torch_threads": first["torch_threads"],
-           "torch": torch.__version__, "numpy": np.__version__, "python": platform.python_version()}
+    env = {
+        "cpu": _cpu_name(),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": first["torch_threads"],
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+    }
     cmd = "python bench/bench_fashion.py" + (" --quick" if args.quick else f" --epochs {epochs}")
-    rows = [f"| {PIPELINES[n]} | {r['train_seconds']:.1f} | **{r['speedup']:.2f}x** | {r['test_accuracy']:.4f} |"
-            for n, r in results.items()]
-    md = "\n".join([
-        "## Fashion-MNIST: SimpleCNN training speed",
-        "",
-        f"`{cmd}`: {epochs} epoch(s) of SimpleCNN (Adam, lr 0.001, batch 100, NLLLoss) on "
-        f"{first['train_images']:,} training images, same seed, initial weights and batch order, tested on "
-        f"{first['test_images']:,} images; each pipeline in its own fresh process, one after the other. "
-        f"CPU: {env['cpu']} ({env['cpu_count']} cores, {env['torch_threads']} torch threads), torch {env['torch']}.",
-        "",
-        "| pipeline (each row adds to the one above) | training time (s) | speed-up vs tutorial | test accuracy |",
-        "| --- | ---: | ---: | ---: |",
-        *rows,
-        "",
-        "Same batches and initial weights in every row, so the accuracies can differ only by floating-point "
-        "rounding (the fused path sums in a different order). Where the time goes: row 1 -> 2 is glibc "
-        "mmap-ing and unmapping the 10 MB activations of every step (page faults), row 2 -> 3 the per-sample "
-        "PIL/ToTensor/DataLoader work, row 3 -> 4 the passes over the (100, 32, 28, 28) conv output that the "
-        "fused conv + pool + sigmoid avoids. Timings on a shared machine are noisy from run to run; the "
-        "ratios are measured within one run.",
-        "",
-    ])
+    rows = [
+        f"| {PIPELINES[n]} | {r['train_seconds']:.1f} | **{r['speedup']:.2f}x** | {r['test_accuracy']:.4f} |"
+        for n, r in results.items()
+    ]
+    md = "\n".join(
+        [
+            "## Fashion-MNIST: SimpleCNN training speed",
+            "",
+            f"`{cmd}`: {epochs} epoch(s) of SimpleCNN (Adam, lr 0.001, batch 100, NLLLoss) on "
+            f"{first['train_images']:,} training images, same seed, initial weights and batch order, tested on "
+            f"{first['test_images']:,} images; each pipeline in its own fresh process, one after the other. "
+            f"CPU: {env['cpu']} ({env['cpu_count']} cores, {env['torch_threads']} torch threads), "
+            f"torch {env['torch']}.",
+            "",
+            "| pipeline (each row adds to the one above) | training time (s) | speed-up vs tutorial | test accuracy |",
+            "| --- | ---: | ---: | ---: |",
+            *rows,
+            "",
+            "Same batches and initial weights in every row, so the accuracies can differ only by floating-point "
+            "rounding (the fused path sums in a different order). Where the time goes: row 1 -> 2 is glibc "
+            "mmap-ing and unmapping the 10 MB activations of every step (page faults), row 2 -> 3 the per-sample "
+            "PIL/ToTensor/DataLoader work, row 3 -> 4 the passes over the (100, 32, 28, 28) conv output that the "
+            "fused conv + pool + sigmoid avoids. Timings on a shared machine are noisy from run to run; the "
+            "ratios are measured within one run.",
+            "",
+        ]
+    )
     print(md)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "fashion.md").write_text(md)
-    (out / "fashion.json").write_text(json.dumps({"command": cmd, "epochs": epochs, "pipelines": results,
-                                                  "env": env}, indent=2) + "\n")
+    (out / "fashion.json").write_text(
+        json.dumps({"command": cmd, "epochs": epochs, "pipelines": results, "env": env}, indent=2) + "\n"
+    )
     return 0
 
 

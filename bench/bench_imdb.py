@@ -36,10 +36,15 @@ from torch import nn
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+from cnnrnn.data.imdb_tensors import (  # noqa: E402 (after the sys.path line above)
+    Prepared,
+    ReviewTensors,
+    bucketed_batches,
+    prepare,  # noqa: E402
+    sorted_batches,
+)
 from cnnrnn.data.paths import data_root  # noqa: E402
 from cnnrnn.models.rnn import SimpleLSTM  # noqa: E402
-from cnnrnn.data.imdb_tensors import (Prepared, ReviewTensors, bucketed_batches, prepare,  # noqa: E402
-                                      sorted_batches)
 from cnnrnn.studies.imdb.config import ImdbConfig, preset_config  # noqa: E402
 from cnnrnn.train import evaluate, threshold_predict, train_one_epoch  # noqa: E402
 from cnnrnn.utils.env import environment_info  # noqa: E402
@@ -58,32 +63,47 @@ def padded_batches(split: ReviewTensors, batch_size: int, gen: torch.Generator):
         yield (split.tokens[idx_d], split.lengths[idx_d]), split.labels[idx_d]
 
 
-def measure(name: str, data: Prepared, train: ReviewTensors, test: ReviewTensors, init: dict, *,
-            impl: str, bucketed: bool) -> dict:
+def measure(
+    name: str, data: Prepared, train: ReviewTensors, test: ReviewTensors, init: dict, *, impl: str, bucketed: bool
+) -> dict:
     gen = seed_everything(0)
     model = SimpleLSTM(len(data.vocab), rnn_impl=impl)
     model.load_state_dict(init)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.BCELoss()
-    batches = (bucketed_batches(train, 32, gen) if bucketed else padded_batches(train, 32, gen))
+    batches = bucketed_batches(train, 32, gen) if bucketed else padded_batches(train, 32, gen)
     t0 = time.perf_counter()
     tr = train_one_epoch(model, batches, loss_fn, opt, predict=threshold_predict)
     train_s = time.perf_counter() - t0
     model.load_state_dict(init)  # evaluate the same weights in every pipeline
-    eval_batches = (sorted_batches(test, ImdbConfig.eval_batch_size) if bucketed else
-                    ((((test.tokens[i:i + 32], test.lengths[i:i + 32]), test.labels[i:i + 32]))
-                     for i in range(0, len(test), 32)))
+    eval_batches = (
+        sorted_batches(test, ImdbConfig.eval_batch_size)
+        if bucketed
+        else (
+            (((test.tokens[i : i + 32], test.lengths[i : i + 32]), test.labels[i : i + 32]))
+            for i in range(0, len(test), 32)
+        )
+    )
     t1 = time.perf_counter()
     ev = evaluate(model, eval_batches, loss_fn, predict=threshold_predict)
     eval_s = time.perf_counter() - t1
     with torch.no_grad():
         model.eval()
         probe = model(test.tokens[:64], test.lengths[:64])
-    print(f"{name:9s} train {tr['samples'] / train_s:7.1f} reviews/s ({train_s:.1f} s), "
-          f"eval {ev['samples'] / eval_s:7.1f} reviews/s ({eval_s:.1f} s)", flush=True)
-    return {"train_reviews_per_s": tr["samples"] / train_s, "train_seconds": train_s, "train_loss": tr["loss"],
-            "eval_reviews_per_s": ev["samples"] / eval_s, "eval_seconds": eval_s, "eval_accuracy": ev["accuracy"],
-            "probe": probe}
+    print(
+        f"{name:9s} train {tr['samples'] / train_s:7.1f} reviews/s ({train_s:.1f} s), "
+        f"eval {ev['samples'] / eval_s:7.1f} reviews/s ({eval_s:.1f} s)",
+        flush=True,
+    )
+    return {
+        "train_reviews_per_s": tr["samples"] / train_s,
+        "train_seconds": train_s,
+        "train_loss": tr["loss"],
+        "eval_reviews_per_s": ev["samples"] / eval_s,
+        "eval_seconds": eval_s,
+        "eval_accuracy": ev["accuracy"],
+        "probe": probe,
+    }
 
 
 def main(argv=None) -> int:
@@ -92,7 +112,11 @@ def main(argv=None) -> int:
     ap.add_argument("--train-reviews", type=int, default=960, help="training reviews per pipeline (default: 960)")
     ap.add_argument("--eval-reviews", type=int, default=1000, help="test reviews per pipeline (default: 1000)")
     ap.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's choice)")
-    ap.add_argument("--data", default=None, help="data root with imdb/ (default: $CNNRNN_DATA, ~/.cache/cnnrnn, else ../shared/data)")
+    ap.add_argument(
+        "--data",
+        default=None,
+        help="data root with imdb/ (default: $CNNRNN_DATA, ~/.cache/cnnrnn, else ../shared/data)",
+    )
     args = ap.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -106,9 +130,11 @@ def main(argv=None) -> int:
     train, test = subset(data.train, n_train), subset(data.test, n_eval)
     torch.manual_seed(0)
     init = {k: v.clone() for k, v in SimpleLSTM(len(data.vocab)).state_dict().items()}
-    runs = {"naive": measure("naive", data, train, test, init, impl="packed", bucketed=False),
-            "bucketed": measure("bucketed", data, train, test, init, impl="packed", bucketed=True),
-            "cnnrnn": measure("cnnrnn", data, train, test, init, impl="gather", bucketed=True)}
+    runs = {
+        "naive": measure("naive", data, train, test, init, impl="packed", bucketed=False),
+        "bucketed": measure("bucketed", data, train, test, init, impl="packed", bucketed=True),
+        "cnnrnn": measure("cnnrnn", data, train, test, init, impl="gather", bucketed=True),
+    }
     base = runs["naive"]
     probes = {name: r.pop("probe") for name, r in runs.items()}
     agree = max(float((p - probes["naive"]).abs().max()) for p in probes.values())
@@ -117,12 +143,14 @@ def main(argv=None) -> int:
     rows = "\n".join(
         f"| {name} | {r['train_reviews_per_s']:.1f} | {r['train_reviews_per_s'] / base['train_reviews_per_s']:.2f}x "
         f"| {r['eval_reviews_per_s']:.1f} | {r['eval_reviews_per_s'] / base['eval_reviews_per_s']:.2f}x "
-        f"| {r['eval_accuracy']:.4f} |" for name, r in runs.items())
+        f"| {r['eval_accuracy']:.4f} |"
+        for name, r in runs.items()
+    )
     md = f"""## IMDB: SimpleLSTM training and evaluation speed
 
-`python bench/bench_imdb.py{' --quick' if args.quick else ''}`: {n_train} training reviews (one pass, batch 32)
+`python bench/bench_imdb.py{" --quick" if args.quick else ""}`: {n_train} training reviews (one pass, batch 32)
 and {n_eval} test reviews per pipeline (mean length {mean_len:.0f} tokens after truncation to 200), SimpleLSTM
-(embedding 50, hidden 100, 2 layers), same initial weights. {env['cpu']}, {env['cpu_count']} cores,
+(embedding 50, hidden 100, 2 layers), same initial weights. {env["cpu"]}, {env["cpu_count"]} cores,
 {torch.get_num_threads()} torch threads, torch {torch.__version__}, Python {platform.python_version()}.
 
 | pipeline | train reviews/s | vs naive | eval reviews/s | vs naive | eval accuracy (same weights) |
@@ -138,9 +166,18 @@ kernel on the CPU. Evaluation: naive in batches of 32, the others length-sorted 
     print(md)
     out = REPO / "bench" / "results"
     atomic_write_text(out / "imdb.md", md)
-    atomic_write_json(out / "imdb.json", {"runs": runs, "train_reviews": n_train, "eval_reviews": n_eval,
-                                          "mean_tokens": mean_len, "max_output_difference": agree,
-                                          "quick": args.quick, "environment": env})
+    atomic_write_json(
+        out / "imdb.json",
+        {
+            "runs": runs,
+            "train_reviews": n_train,
+            "eval_reviews": n_eval,
+            "mean_tokens": mean_len,
+            "max_output_difference": agree,
+            "quick": args.quick,
+            "environment": env,
+        },
+    )
     return 0
 
 

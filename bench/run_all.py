@@ -20,10 +20,15 @@ BENCHES = ["bench_fashion.py", "bench_imdb.py", "bench_best_models.py"]
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="tiny smoke run; does not rewrite BENCHMARKS.md (default: off)")
-    ap.add_argument("--assemble", action="store_true",
-                    help="only rebuild BENCHMARKS.md from bench/results/*.md, e.g. after running one benchmark "
-                         "by itself (default: run them all first)")
+    ap.add_argument(
+        "--quick", action="store_true", help="tiny smoke run; does not rewrite BENCHMARKS.md (default: off)"
+    )
+    ap.add_argument(
+        "--assemble",
+        action="store_true",
+        help="only rebuild BENCHMARKS.md from bench/results/*.md, e.g. after running one benchmark "
+        "by itself (default: run them all first)",
+    )
     args = ap.parse_args()
     for bench in [] if args.assemble else BENCHES:
         cmd = [sys.executable, str(HERE / bench)] + (["--quick"] if args.quick else [])
@@ -32,10 +37,12 @@ def main() -> int:
     if args.quick:
         return 0
     sections = [(HERE / "results" / f"{Path(b).stem.removeprefix('bench_')}.md").read_text() for b in BENCHES]
-    head = ("# Benchmarks\n\n"
-            "Measured by `make bench` (= `python bench/run_all.py`), each benchmark alone on the machine.\n"
-            "Every speed is a ratio against a baseline measured in the same run, so the numbers compare\n"
-            f"like with like on whatever machine ran them. Assembled {dt.date.today().isoformat()}.\n\n")
+    head = (
+        "# Benchmarks\n\n"
+        "Measured by `make bench` (= `python bench/run_all.py`), each benchmark alone on the machine.\n"
+        "Every speed is a ratio against a baseline measured in the same run, so the numbers compare\n"
+        f"like with like on whatever machine ran them. Assembled {dt.date.today().isoformat()}.\n\n"
+    )
     from cnnrnn.utils.io import atomic_write_text
 
     atomic_write_text(REPO / "BENCHMARKS.md", head + "\n".join(s.strip() + "\n" for s in sections))

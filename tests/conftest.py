@@ -37,8 +37,9 @@ def _small_torch(monkeypatch):
 def synthetic_run(tmp_path_factory) -> Path:
     """`cnnrnn run --preset quick` end to end on tiny synthetic data in the real formats: every study,
     the summary and the PDF. Runs everywhere (no real data needed); shared by the tests that read it."""
-    from cnnrnn.cli import main
     from fixtures.synthetic import make_tiny_fashion, make_tiny_imdb
+
+    from cnnrnn.cli import main
 
     root = tmp_path_factory.mktemp("synthetic")
     make_tiny_fashion(root / "data", 900, 200)
@@ -46,8 +47,25 @@ def synthetic_run(tmp_path_factory) -> Path:
     out = root / "run"
     before = torch.get_num_threads()
     try:
-        assert main(["run", "--out", str(out), "--data", str(root / "data"), "--preset", "quick", "--device", "cpu",
-                     "--no-verify", "--threads", "1"]) == 0
+        assert (
+            main(
+                [
+                    "run",
+                    "--out",
+                    str(out),
+                    "--data",
+                    str(root / "data"),
+                    "--preset",
+                    "quick",
+                    "--device",
+                    "cpu",
+                    "--no-verify",
+                    "--threads",
+                    "1",
+                ]
+            )
+            == 0
+        )
     finally:
         torch.set_num_threads(before)
     return out

@@ -38,6 +38,7 @@ HERE = Path(__file__).resolve()
 
 # ---------------------------------------------------------------- toy tasks (pickled by value: this is __main__)
 
+
 def square(env, *, x: int) -> TaskOutput:
     return TaskOutput({"y": x * x}, {f"files/{x}.txt": str(x * x).encode()})
 
@@ -71,8 +72,10 @@ def held(env, *, x: int, marks: str) -> TaskOutput:
 
 
 def _exp(name, fn, kwargs_list, needs=()):
-    tasks = [Task(f"{name}.{i}", fn, kw, {"i": i, **{k: v for k, v in kw.items() if k != "marks"}})
-             for i, kw in enumerate(kwargs_list)]
+    tasks = [
+        Task(f"{name}.{i}", fn, kw, {"i": i, **{k: v for k, v in kw.items() if k != "marks"}})
+        for i, kw in enumerate(kwargs_list)
+    ]
     return Experiment(name, tasks, lambda ctx: {"toy": {name: sorted(ctx.results)}}, needs=tuple(needs))
 
 
@@ -88,15 +91,27 @@ def held_grid(marks: Path) -> list[Experiment]:
 
 # ---------------------------------------------------------------- scenarios
 
+
 def start_head(work: Path) -> str:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     ray_bin = Path(sys.executable).with_name("ray")
     t0 = time.perf_counter()
-    proc = subprocess.run([str(ray_bin), "start", "--head", f"--port={port}", "--num-cpus=2",
-                           "--include-dashboard=false", "--disable-usage-stats"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            str(ray_bin),
+            "start",
+            "--head",
+            f"--port={port}",
+            "--num-cpus=2",
+            "--include-dashboard=false",
+            "--disable-usage-stats",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     (work / "head.log").write_text(proc.stdout + proc.stderr)
     if proc.returncode:
         raise RuntimeError(f"ray start --head failed ({proc.returncode}), see {work / 'head.log'}")
@@ -110,8 +125,26 @@ def quick(work: Path, data: Path, address: str) -> dict:
     buf = io.StringIO()
     t0 = time.perf_counter()
     with contextlib.redirect_stdout(buf):
-        rc = main(["run", "--out", str(out), "--data", str(data), "--preset", "quick", "--device", "cpu",
-                   "--no-verify", "--threads", "1", "--executor", "ray", "--address", address])
+        rc = main(
+            [
+                "run",
+                "--out",
+                str(out),
+                "--data",
+                str(data),
+                "--preset",
+                "quick",
+                "--device",
+                "cpu",
+                "--no-verify",
+                "--threads",
+                "1",
+                "--executor",
+                "ray",
+                "--address",
+                address,
+            ]
+        )
     return {"rc": rc, "out": str(out), "log": buf.getvalue(), "seconds": time.perf_counter() - t0}
 
 
@@ -134,9 +167,13 @@ def grid(work: Path) -> dict:
                 return
             time.sleep(0.05)
 
-    exps = [_exp("ok", square, [{"x": x} for x in (1, 2, 3)]), _exp("bad", raises, [{"x": 7}]),
-            _exp("after_bad", square, [{"x": 9}], needs=["bad"]), _exp("victim", victim, [{"marks": str(marks)}]),
-            _exp("doomed", doomed, [{"marks": str(marks)}])]
+    exps = [
+        _exp("ok", square, [{"x": x} for x in (1, 2, 3)]),
+        _exp("bad", raises, [{"x": 7}]),
+        _exp("after_bad", square, [{"x": 9}], needs=["bad"]),
+        _exp("victim", victim, [{"marks": str(marks)}]),
+        _exp("doomed", doomed, [{"marks": str(marks)}]),
+    ]
     thread = threading.Thread(target=killer, daemon=True)
     thread.start()
     error = None
@@ -148,8 +185,14 @@ def grid(work: Path) -> dict:
         except CnnrnnError as e:
             error = str(e)
     thread.join(1)
-    return {"error": error, "out": str(out), "log": buf.getvalue(), "killed": killed,
-            "marks": sorted(p.name for p in marks.iterdir()), "seconds": time.perf_counter() - t0}
+    return {
+        "error": error,
+        "out": str(out),
+        "log": buf.getvalue(),
+        "killed": killed,
+        "marks": sorted(p.name for p in marks.iterdir()),
+        "seconds": time.perf_counter() - t0,
+    }
 
 
 def interrupt(work: Path, address: str) -> dict:
@@ -158,12 +201,16 @@ def interrupt(work: Path, address: str) -> dict:
     out, marks = work / "interrupt", work / "interrupt-marks"
     marks.mkdir()
     (marks / "hold").write_text("")
-    driver = subprocess.Popen([sys.executable, str(HERE), "interrupt-driver", str(out), str(marks), address],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    driver = subprocess.Popen(
+        [sys.executable, str(HERE), "interrupt-driver", str(out), str(marks), address],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     deadline = time.time() + 90
     while time.time() < deadline and not (out / "tasks" / "held.0.json").exists() and driver.poll() is None:
         time.sleep(0.05)
-    time.sleep(0.5)                      # let the driver reach the held tasks' wait
+    time.sleep(0.5)  # let the driver reach the held tasks' wait
     driver.send_signal(signal.SIGINT)
     t0 = time.perf_counter()
     try:
@@ -172,17 +219,23 @@ def interrupt(work: Path, address: str) -> dict:
         driver.kill()
         log, _ = driver.communicate()
     exit_seconds = time.perf_counter() - t0
-    (marks / "hold").unlink()            # a task that was not cancelled would now finish
+    (marks / "hold").unlink()  # a task that was not cancelled would now finish
     time.sleep(2)
     done_after_interrupt = sorted(p.name for p in marks.glob("done.*"))
     results_after_interrupt = json.loads((out / "results.json").read_text())
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         resumed = run_experiments(held_grid(marks), _settings(out), config={}, executor=RayExecutor(address))
-    return {"rc": driver.returncode, "log": log, "exit_seconds": exit_seconds,
-            "done_after_interrupt": done_after_interrupt, "complete_after_interrupt":
-            results_after_interrupt["run"]["complete"], "resume_log": buf.getvalue(),
-            "resumed_complete": resumed["run"]["complete"], "done_after_resume": sorted(p.name for p in marks.glob("done.*"))}
+    return {
+        "rc": driver.returncode,
+        "log": log,
+        "exit_seconds": exit_seconds,
+        "done_after_interrupt": done_after_interrupt,
+        "complete_after_interrupt": results_after_interrupt["run"]["complete"],
+        "resume_log": buf.getvalue(),
+        "resumed_complete": resumed["run"]["complete"],
+        "done_after_resume": sorted(p.name for p in marks.glob("done.*")),
+    }
 
 
 def interrupt_driver(out: str, marks: str, address: str) -> int:
@@ -197,8 +250,9 @@ def interrupt_driver(out: str, marks: str, address: str) -> int:
 
 
 def main(work: Path, data: Path) -> None:
-    os.environ.update({"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(work / "auth_token"),
-                       "RAY_USAGE_STATS_ENABLED": "0"})
+    os.environ.update(
+        {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(work / "auth_token"), "RAY_USAGE_STATS_ENABLED": "0"}
+    )
     (work / "auth_token").write_text(secrets.token_hex(32))
     outcomes: dict = {}
 
@@ -209,8 +263,11 @@ def main(work: Path, data: Path) -> None:
     try:
         address, seconds = start_head(work)
         outcomes["head"] = {"address": address, "seconds": seconds}
-        for name, fn in (("quick", lambda: quick(work, data, address)), ("grid", lambda: grid(work)),
-                         ("interrupt", lambda: interrupt(work, address))):
+        for name, fn in (
+            ("quick", lambda: quick(work, data, address)),
+            ("grid", lambda: grid(work)),
+            ("interrupt", lambda: interrupt(work, address)),
+        ):
             try:
                 outcomes[name] = fn()
             except Exception:

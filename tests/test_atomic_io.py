@@ -99,8 +99,9 @@ def test_os_errors_name_the_target_not_the_temporary(tmp_path, monkeypatch):
 
 
 def test_stale_temporaries_are_those_of_dead_processes(tmp_path):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True, check=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     stale = tmp_path / f".results.{dead}.0badcafe{io.TMP_MARK}.json"
     stale_dir = tmp_path / f".aclImdb.{dead}.0badcafe{io.TMP_MARK}"
     mine = tmp_path / f".results.{os.getpid()}.0badcafe{io.TMP_MARK}.json"

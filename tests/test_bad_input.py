@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from fixtures.synthetic import make_tiny_fashion, make_tiny_glove, make_tiny_imdb
 
 from cnnrnn.cli import build_parser, main
 from cnnrnn.data import imdb
@@ -23,7 +24,6 @@ from cnnrnn.data.fashion_mnist import load_fashion_mnist
 from cnnrnn.data.imdb_tensors import DataSpec, prepare
 from cnnrnn.utils import io as cnnrnn_io
 from cnnrnn.utils.io import TMP_MARK, file_digest
-from fixtures.synthetic import make_tiny_fashion, make_tiny_glove, make_tiny_imdb
 
 
 @pytest.fixture(autouse=True)
@@ -66,11 +66,31 @@ def one_error(result, *needles) -> str:
 
 
 def fashion_argv(out, data, *extra):
-    return ["fashion", "--out", out, "--data", data, "--preset", "quick", "--no-verify", "--device", "cpu",
-            "--threads", "1", "--model", "simple_cnn", "--epochs", "1", "--seeds", "1", *extra]
+    return [
+        "fashion",
+        "--out",
+        out,
+        "--data",
+        data,
+        "--preset",
+        "quick",
+        "--no-verify",
+        "--device",
+        "cpu",
+        "--threads",
+        "1",
+        "--model",
+        "simple_cnn",
+        "--epochs",
+        "1",
+        "--seeds",
+        "1",
+        *extra,
+    ]
 
 
 # ------------------------------------------------------------------ data files
+
 
 def test_replaced_data_files_are_not_served_from_the_cache(capsys, data, tmp_path):
     from fixtures.synthetic import make_tiny_fashion
@@ -79,7 +99,7 @@ def test_replaced_data_files_are_not_served_from_the_cache(capsys, data, tmp_pat
     assert cli(capsys, *argv)[0] == 0
     rc, out, _ = cli(capsys, *argv)
     assert rc == 0 and "changed" not in out and "finished earlier and kept" in out
-    make_tiny_fashion(data, 700, 100, seed=1)          # other images under the same names
+    make_tiny_fashion(data, 700, 100, seed=1)  # other images under the same names
     rc, out, _ = cli(capsys, *argv)
     assert rc == 0 and "the fashion-mnist data changed since" in out and "(0 finished earlier and kept)" in out
 
@@ -87,8 +107,9 @@ def test_replaced_data_files_are_not_served_from_the_cache(capsys, data, tmp_pat
 def test_corrupt_imdb_jsonl(capsys, data, glove):
     with gzip.open(data / "imdb" / "train.jsonl.gz", "at") as f:
         f.write('{"id": 1, "rating": 3, "label": 7, "text": "x"}\n')
-    one_error(cli(capsys, "glove", "describe", "--glove", glove, "--data", data),
-              "train.jsonl.gz:61", "label must be 0")
+    one_error(
+        cli(capsys, "glove", "describe", "--glove", glove, "--data", data), "train.jsonl.gz:61", "label must be 0"
+    )
 
 
 def test_truncated_gzip(capsys, data, glove):
@@ -112,8 +133,10 @@ def test_malformed_glove_file(capsys, tmp_path):
 
 # ------------------------------------------------------------------ options
 
+
 def _typed_options():
     """(command path, action) for every option of every command that takes a typed value."""
+
     def walk(parser, path):
         for action in parser._actions:
             if isinstance(action, argparse._SubParsersAction):
@@ -121,6 +144,7 @@ def _typed_options():
                     yield from walk(sub, path + [name])
             elif action.option_strings and callable(action.type):
                 yield path, action
+
     return list(walk(build_parser(), []))
 
 
@@ -139,8 +163,9 @@ def test_every_float_option_refuses_inf_and_nan():
     assert {"fashion --lr", "imdb --grad-clip"} <= set(float_options), float_options
 
 
-@pytest.mark.parametrize("argv", [["fashion", "--lr", "nan"], ["imdb", "--grad-clip", "inf"],
-                                  ["fashion", "--lr", "1e400"]])
+@pytest.mark.parametrize(
+    "argv", [["fashion", "--lr", "nan"], ["imdb", "--grad-clip", "inf"], ["fashion", "--lr", "1e400"]]
+)
 def test_non_finite_option_is_a_usage_error(capsys, argv):
     with pytest.raises(SystemExit) as exc:
         main(argv)
@@ -178,17 +203,26 @@ def test_oversized_fashion_train_limit_warns_once(capsys, data):
 def test_login_must_match_as_a_whole(capsys, tmp_path, login):
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "report.pdf").write_bytes(b"%PDF-1.4\n")
-    one_error(cli(capsys, "bundle", tmp_path / "run", "--login", login, "--dest", tmp_path / "zips"),
-              "--login", "not a plain identifier")
+    one_error(
+        cli(capsys, "bundle", tmp_path / "run", "--login", login, "--dest", tmp_path / "zips"),
+        "--login",
+        "not a plain identifier",
+    )
     assert not (tmp_path / "zips").exists()
 
 
 # ------------------------------------------------------------------ report and bundle inputs
 
-@pytest.mark.parametrize("case, needle", [("missing", "run directory not found"),
-                                          ("no_results", "results.json: file not found"),
-                                          ("corrupt", "not valid JSON"),
-                                          ("not_object", "expected a JSON object")])
+
+@pytest.mark.parametrize(
+    "case, needle",
+    [
+        ("missing", "run directory not found"),
+        ("no_results", "results.json: file not found"),
+        ("corrupt", "not valid JSON"),
+        ("not_object", "expected a JSON object"),
+    ],
+)
 def test_report_inputs(capsys, tmp_path, case, needle):
     run = tmp_path / "run"
     if case != "missing":
@@ -201,8 +235,10 @@ def test_report_inputs(capsys, tmp_path, case, needle):
     assert not (run / "report.pdf").exists()
 
 
-@pytest.mark.parametrize("case, needle", [("no_report", "report not found"), ("not_pdf", "not a PDF file"),
-                                          ("run_is_file", "run directory not found")])
+@pytest.mark.parametrize(
+    "case, needle",
+    [("no_report", "report not found"), ("not_pdf", "not a PDF file"), ("run_is_file", "run directory not found")],
+)
 def test_bundle_inputs(capsys, tmp_path, case, needle):
     run = tmp_path / "run"
     if case == "run_is_file":
@@ -217,17 +253,22 @@ def test_bundle_inputs(capsys, tmp_path, case, needle):
 
 # ------------------------------------------------------------------ OS errors, at the CLI boundary
 
+
 def test_jobs_with_ray_is_refused_not_ignored(capsys, tmp_path, data):
     # Ray decides the concurrency from the cluster's CPUs; a silently ignored --jobs would mislead
-    one_error(cli(capsys, *fashion_argv(tmp_path / "run", data, "--executor", "ray", "--jobs", "2")),
-              "--jobs: only meaningful with --executor local")
+    one_error(
+        cli(capsys, *fashion_argv(tmp_path / "run", data, "--executor", "ray", "--jobs", "2")),
+        "--jobs: only meaningful with --executor local",
+    )
     assert not (tmp_path / "run").exists()
 
 
 def test_out_below_a_file(capsys, tmp_path, data):
     (tmp_path / "a_file").write_text("x")
-    one_error(cli(capsys, *fashion_argv(tmp_path / "a_file" / "sub", data)),
-              f"{tmp_path / 'a_file'}: exists and is not a directory")
+    one_error(
+        cli(capsys, *fashion_argv(tmp_path / "a_file" / "sub", data)),
+        f"{tmp_path / 'a_file'}: exists and is not a directory",
+    )
 
 
 def test_read_only_out(capsys, tmp_path, data, monkeypatch):
@@ -256,8 +297,10 @@ def test_out_where_even_root_cannot_write(capsys, data, out):
 
 def test_glove_subset_into_a_folder(capsys, tmp_path, glove):
     (tmp_path / "adir").mkdir()
-    one_error(cli(capsys, "glove", "subset", "--glove", glove, "--words", glove, "--out", tmp_path / "adir"),
-              f"{tmp_path / 'adir'}: is a directory")
+    one_error(
+        cli(capsys, "glove", "subset", "--glove", glove, "--words", glove, "--out", tmp_path / "adir"),
+        f"{tmp_path / 'adir'}: is a directory",
+    )
     assert list((tmp_path / "adir").iterdir()) == []
 
 
@@ -265,8 +308,10 @@ def test_bundle_dest_is_a_file(capsys, tmp_path):
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "report.pdf").write_bytes(b"%PDF-1.4\n")
     (tmp_path / "afile").write_text("x")
-    one_error(cli(capsys, "bundle", tmp_path / "run", "--login", "jdoe", "--dest", tmp_path / "afile"),
-              f"{tmp_path / 'afile'}: exists and is not a directory")
+    one_error(
+        cli(capsys, "bundle", tmp_path / "run", "--login", "jdoe", "--dest", tmp_path / "afile"),
+        f"{tmp_path / 'afile'}: exists and is not a directory",
+    )
 
 
 @pytest.mark.parametrize("n_words", [1, 2, 5, 6, 7])
@@ -293,18 +338,23 @@ def test_full_disk_is_one_line_naming_the_file(capsys, tmp_path, glove, monkeypa
 
     monkeypatch.setattr(Path, "write_text", full)
     out = tmp_path / "word-embeddings.txt"
-    one_error(cli(capsys, "glove", "subset", "--glove", glove, "--words", glove, "--out", out),
-              f"{out}: No space left on device")
+    one_error(
+        cli(capsys, "glove", "subset", "--glove", glove, "--words", glove, "--out", out),
+        f"{out}: No space left on device",
+    )
     assert list(tmp_path.glob(f"*{TMP_MARK}*")) == []
 
 
 # ------------------------------------------------------------------ locks
 
+
 def test_second_run_into_a_locked_directory(capsys, tmp_path, data):
     run = tmp_path / "run"
     run.mkdir()
-    hold = ("import sys, time\nfrom cnnrnn.utils.runlock import run_lock\nwith run_lock(sys.argv[1]):\n"
-            "    print('locked', flush=True)\n    time.sleep(60)\n")
+    hold = (
+        "import sys, time\nfrom cnnrnn.utils.runlock import run_lock\nwith run_lock(sys.argv[1]):\n"
+        "    print('locked', flush=True)\n    time.sleep(60)\n"
+    )
     proc = subprocess.Popen([sys.executable, "-c", hold, str(run)], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().strip() == "locked"
@@ -316,6 +366,7 @@ def test_second_run_into_a_locked_directory(capsys, tmp_path, data):
 
 
 # ------------------------------------------------------------------ interrupted preparation
+
 
 def test_interrupted_extraction_then_the_same_command(capsys, tmp_path, glove, monkeypatch):
     imdb_dir = tmp_path / "data" / "imdb"
@@ -353,10 +404,29 @@ def test_interrupted_extraction_then_the_same_command(capsys, tmp_path, glove, m
 
 # ------------------------------------------------------------------ non-finite training
 
+
 def test_exploding_learning_rate_stops_the_run_and_records_nothing(capsys, tmp_path, data):
     run = tmp_path / "run"
-    argv = ["fashion", "--out", run, "--data", data, "--preset", "quick", "--no-verify", "--device", "cpu",
-            "--threads", "1", "--model", "cnn2_relu", "--lr", "1e30", "--epochs", "1"]
+    argv = [
+        "fashion",
+        "--out",
+        run,
+        "--data",
+        data,
+        "--preset",
+        "quick",
+        "--no-verify",
+        "--device",
+        "cpu",
+        "--threads",
+        "1",
+        "--model",
+        "cnn2_relu",
+        "--lr",
+        "1e30",
+        "--epochs",
+        "1",
+    ]
     line = one_error(cli(capsys, *argv), "fashion.explore.cnn2_relu", "training loss became", "epoch 1, step")
     assert "lower the learning rate" in line
     assert not (run / "tasks" / "fashion.explore.cnn2_relu.seed0.json").exists()

@@ -14,15 +14,39 @@ from cnnrnn.bundle import code_files, find_source_root, make_bundle
 from cnnrnn.cli import main
 from cnnrnn.errors import CnnrnnError
 
-CODE = ["Makefile", "README.md", "BENCHMARKS.md", "pyproject.toml", "bench/run_all.py", "docs/results.md",
-        "scripts/setup.sh", "src/cnnrnn/__init__.py", "src/cnnrnn/data/fashion_mnist.py",
-        "src/cnnrnn/report/references.bib", "src/cnnrnn/report/template.typ", "tests/conftest.py",
-        "tests/fixtures/synthetic.py"]
-NOT_CODE = [".venv/lib/python3.12/site-packages/torch/__init__.py", "src/cnnrnn/__pycache__/cli.cpython-312.pyc",
-            "src/cnnrnn.egg-info/PKG-INFO", "data/fashion-mnist/train-images-idx3-ubyte.gz",
-            "runs/main/results.json", "runs/main/report.pdf", "weights/cnn.safetensors", "dl22-2-old.zip",
-            "notes.txt", ".ci/run", ".gitignore", "tests/fixtures/big.bin", "src/cnnrnn/models/cnn.pt",
-            ".pytest_cache/v/cache/nodeids", "build/lib/cnnrnn/cli.py", "shared/data/imdb/README.md"]
+CODE = [
+    "Makefile",
+    "README.md",
+    "BENCHMARKS.md",
+    "pyproject.toml",
+    "bench/run_all.py",
+    "docs/results.md",
+    "scripts/setup.sh",
+    "src/cnnrnn/__init__.py",
+    "src/cnnrnn/data/fashion_mnist.py",
+    "src/cnnrnn/report/references.bib",
+    "src/cnnrnn/report/template.typ",
+    "tests/conftest.py",
+    "tests/fixtures/synthetic.py",
+]
+NOT_CODE = [
+    ".venv/lib/python3.12/site-packages/torch/__init__.py",
+    "src/cnnrnn/__pycache__/cli.cpython-312.pyc",
+    "src/cnnrnn.egg-info/PKG-INFO",
+    "data/fashion-mnist/train-images-idx3-ubyte.gz",
+    "runs/main/results.json",
+    "runs/main/report.pdf",
+    "weights/cnn.safetensors",
+    "dl22-2-old.zip",
+    "notes.txt",
+    ".ci/run",
+    ".gitignore",
+    "tests/fixtures/big.bin",
+    "src/cnnrnn/models/cnn.pt",
+    ".pytest_cache/v/cache/nodeids",
+    "build/lib/cnnrnn/cli.py",
+    "shared/data/imdb/README.md",
+]
 
 
 def _fake_checkout(root: Path) -> Path:
@@ -105,9 +129,16 @@ def test_bundle_of_this_repository(tmp_path, run_dir):
     out = make_bundle(run_dir, "jdoe_2", dest_dir=tmp_path)
     names = _names(out)
     assert names == sorted(["report.pdf"] + code_files(root))
-    for required in ("README.md", "pyproject.toml", "src/cnnrnn/__init__.py", "src/cnnrnn/bundle.py",
-                     "src/cnnrnn/report/builder.py", "src/cnnrnn/report/template.typ",
-                     "src/cnnrnn/report/references.bib", "tests/test_bundle.py"):
+    for required in (
+        "README.md",
+        "pyproject.toml",
+        "src/cnnrnn/__init__.py",
+        "src/cnnrnn/bundle.py",
+        "src/cnnrnn/report/builder.py",
+        "src/cnnrnn/report/template.typ",
+        "src/cnnrnn/report/references.bib",
+        "tests/test_bundle.py",
+    ):
         assert required in names, required
     for name in names:
         assert name == "report.pdf" or bundle.is_code(name), name

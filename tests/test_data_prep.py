@@ -57,6 +57,7 @@ def leftovers(folder):
 
 # ------------------------------------------------------------------ item 1: extraction all or nothing
 
+
 def test_interrupted_extraction_leaves_no_folder_and_the_next_run_completes(tmp_path, official, monkeypatch):
     calls = {"n": 0}
     real = tarfile.TarFile.extractfile
@@ -78,8 +79,9 @@ def test_interrupted_extraction_leaves_no_folder_and_the_next_run_completes(tmp_
 
 
 def test_leftover_of_a_killed_extraction_is_removed(tmp_path, official, capsys):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True, check=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     stale = tmp_path / f".aclImdb.{dead}.0badcafe{TMP_MARK}"
     (stale / "aclImdb" / "train" / "pos").mkdir(parents=True)  # what SIGKILL leaves mid-extraction
     assert len(imdb.load_split(tmp_path, "train", allow_download=False)) == 2 * PER_CLASS
@@ -111,6 +113,7 @@ def test_partial_folder_beside_the_official_archive_is_refused(tmp_path, officia
 
 
 # ------------------------------------------------------------------ item 2: caches tied to their source
+
 
 def test_cache_records_its_source_and_is_rebuilt_when_a_review_changes(tmp_path, capsys):
     make_tree(tmp_path)

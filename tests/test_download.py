@@ -103,8 +103,9 @@ def test_leftover_of_a_killed_download_is_removed(tmp_path, capsys):
 
     from cnnrnn.utils.io import TMP_MARK
 
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True, check=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     stale = tmp_path / f".file.{dead}.0badcafe{TMP_MARK}.bin"
     stale.write_bytes(PAYLOAD[:100])  # what SIGKILL leaves mid-download
     with Server("ok") as srv:

@@ -37,10 +37,17 @@ def test_pdf_and_cli_agree_on_every_comparison(synthetic_run):
     for pair in res["imdb"]["comparison"]["pairs"]:
         assert f"{pair['a']} vs {pair['b']}: {100 * pair['diff']:+.1f} points, verdict: {pair['verdict']}" in summary
         a, b = subjects[pair["a"]], subjects[pair["b"]]
-        sentences = [s for s in text.split(". ") if (a in s.lower() or a in s) and (b in s.lower() or b in s)
-                     and ("beats" in s or " above " in s) or "same mean" in s]
-        said_real = any("the difference is real" in s for s in sentences if a.lower() in s.lower()
-                        and b.lower() in s.lower())
+        sentences = [
+            s
+            for s in text.split(". ")
+            if (a in s.lower() or a in s)
+            and (b in s.lower() or b in s)
+            and ("beats" in s or " above " in s)
+            or "same mean" in s
+        ]
+        said_real = any(
+            "the difference is real" in s for s in sentences if a.lower() in s.lower() and b.lower() in s.lower()
+        )
         assert said_real == (pair["verdict"] not in ("no difference", "too few seeds")), pair
 
 
@@ -62,15 +69,22 @@ def test_second_run_trains_nothing(synthetic_run, capsys):
 
 def test_summary_says_where_the_task_time_went():
     from cnnrnn.summary import summary_markdown
-    run = {"seconds": 600.0, "experiments": {f"e{i}": {"seconds": float(s), "reused": False}
-                                             for i, s in enumerate([300, 100, 50, 40, 30, 20, 20, 20, 10, 10, 0.1])}}
+
+    run = {
+        "seconds": 600.0,
+        "experiments": {
+            f"e{i}": {"seconds": float(s), "reused": False}
+            for i, s in enumerate([300, 100, 50, 40, 30, 20, 20, 20, 10, 10, 0.1])
+        },
+    }
     text = summary_markdown({"run": run})
     assert "| e0 | 5.0 min | 50 % |" in text and "| 2 others | 0.3 min | 3 % |" in text
-    assert text.index("| e0 |") < text.index("| e1 |") and "e10" not in text   # largest first; < 1 s left out
+    assert text.index("| e0 |") < text.index("| e1 |") and "e10" not in text  # largest first; < 1 s left out
 
 
 def test_summary_keeps_small_spreads_visible():
     from cnnrnn.summary import _acc
+
     assert _acc({"mean": 0.94447, "std": 0.00025, "n": 3}) == "94.45 +- 0.03"
     assert _acc({"mean": 0.9015, "std": 0.0, "n": 1}) == "90.15"
     assert _acc(0.9073) == "90.73"

@@ -4,10 +4,10 @@ import hashlib
 import numpy as np
 import pytest
 import torch
+from fixtures.synthetic import idx_bytes, make_tiny_fashion, write_gz
 
 from cnnrnn.data import fashion_mnist as fm
 from cnnrnn.errors import CnnrnnError
-from fixtures.synthetic import idx_bytes, make_tiny_fashion, write_gz
 
 
 def test_loads_tiny_files_as_resident_uint8(tmp_path):
@@ -41,8 +41,9 @@ def test_validation_split_is_fixed_stratified_and_disjoint(tmp_path):
     assert len(data.split(200, train_limit=100).train_y) == 100
 
 
-@pytest.mark.parametrize("case", ["wrong_magic", "truncated", "trailing", "bad_label", "count_mismatch",
-                                  "not_gzip", "bad_dims"])
+@pytest.mark.parametrize(
+    "case", ["wrong_magic", "truncated", "trailing", "bad_label", "count_mismatch", "not_gzip", "bad_dims"]
+)
 def test_corrupt_files_give_one_line_naming_the_file(tmp_path, case):
     folder = make_tiny_fashion(tmp_path, 50, 20)
     imgs = np.zeros((50, 28, 28), np.uint8)

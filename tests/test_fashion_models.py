@@ -3,9 +3,8 @@ import torch
 from torch import nn
 
 from cnnrnn.models.cnn import ARCHITECTURES, SimpleCNN, build_cnn
-from cnnrnn.models.summary import count_params
+from cnnrnn.models.summary import count_params, format_table, layer_table
 from cnnrnn.studies.fashion.config import RECIPES
-from cnnrnn.models.summary import format_table, layer_table
 
 
 def test_simple_cnn_components_and_table_total():

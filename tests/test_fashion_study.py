@@ -2,6 +2,7 @@ import json
 
 import pytest
 import torch
+from fixtures.synthetic import make_tiny_fashion
 
 from cnnrnn.cli import main
 from cnnrnn.data.fashion_mnist import load_fashion_mnist
@@ -10,10 +11,8 @@ from cnnrnn.models.cnn import build_cnn
 from cnnrnn.studies.fashion.config import EXPLORE_MODELS, FashionConfig
 from cnnrnn.studies.fashion.training import train_once
 from cnnrnn.train import load_weights_into, weights_bytes
-from fixtures.synthetic import make_tiny_fashion
 
-TINY = ["--no-verify", "--val-size", "50", "--seeds", "2", "--epochs", "2", "--explore-epochs", "1",
-        "--device", "cpu"]
+TINY = ["--no-verify", "--val-size", "50", "--seeds", "2", "--epochs", "2", "--explore-epochs", "1", "--device", "cpu"]
 
 
 def test_cli_summary_prints_the_table(capsys):
@@ -36,14 +35,21 @@ def test_cli_end_to_end_on_tiny_data(tmp_path, capsys):
     cm = sc["confusion_matrix"]
     assert len(cm) == 10 and sum(map(sum, cm)) == 2 * f["data"]["test"] == 200
     assert set(sc["history"]) == {"0", "1"} and len(sc["history"]["0"]) == 2
-    assert set(f["explore"]) == set(EXPLORE_MODELS) and f["explore_best"] in f["explore"] and f["best"]["chosen_by"] == "validation accuracy"
+    assert (
+        set(f["explore"]) == set(EXPLORE_MODELS)
+        and f["explore_best"] in f["explore"]
+        and f["best"]["chosen_by"] == "validation accuracy"
+    )
     for e in f["explore"].values():
         assert set(e["test_accuracy"]) >= {"mean", "std", "per_seed"}
     assert set(f["frontier"]) <= set(f["explore"]) | {"simple_cnn"} and f["frontier"]
     assert sorted(f["frontier"] + f["frontier_beaten"]) == sorted([*f["explore"], "simple_cnn"])
     assert set(f["best"]["per_class_gain"]["gain"]) == set(f["classes"])
-    for stem in [*sc["figures"].values(), *f["explore_figures"].values(),
-                 *(e["figures"]["misclassified"] for e in f["explore"].values())]:
+    for stem in [
+        *sc["figures"].values(),
+        *f["explore_figures"].values(),
+        *(e["figures"]["misclassified"] for e in f["explore"].values()),
+    ]:
         assert (out / f"{stem}.pdf").exists() and (out / f"{stem}.png").exists()
     assert (out / "weights" / "fashion_simple_cnn.safetensors").exists()
     assert (out / "history" / "fashion.simple_cnn.csv").read_text().startswith("seed,epoch,")
@@ -51,7 +57,7 @@ def test_cli_end_to_end_on_tiny_data(tmp_path, capsys):
     capsys.readouterr()
     assert main(["fashion", "--out", str(out), "--data", str(tmp_path / "data"), "--preset", "quick", *TINY]) == 0
     n_tasks = len(list((out / "tasks").glob("*.json")))
-    assert n_tasks == 2 + len(EXPLORE_MODELS) + 1   # 1a, SimpleCNN's 2 seeds, one seed per recipe
+    assert n_tasks == 2 + len(EXPLORE_MODELS) + 1  # 1a, SimpleCNN's 2 seeds, one seed per recipe
     assert f"({n_tasks} finished earlier and kept)" in capsys.readouterr().out
 
 
@@ -76,8 +82,9 @@ def test_same_seed_same_numbers_and_weights_round_trip(tmp_path):
     make_tiny_fashion(tmp_path, 200, 50)
     data = load_fashion_mnist(tmp_path, verify=False)
     cfg = FashionConfig(val_size=50)
-    runs = [train_once("simple_cnn", data, cfg, 3, torch.device("cpu"), epochs=1, batch_size=50, lr=1e-3)
-            for _ in range(2)]
+    runs = [
+        train_once("simple_cnn", data, cfg, 3, torch.device("cpu"), epochs=1, batch_size=50, lr=1e-3) for _ in range(2)
+    ]
     assert runs[0]["history"][0]["train_loss"] == runs[1]["history"][0]["train_loss"]
     assert torch.equal(runs[0]["outputs"], runs[1]["outputs"])
     path = tmp_path / "w.safetensors"

@@ -22,14 +22,17 @@ def test_parse_good_file(tmp_path):
     np.testing.assert_allclose(glove.vectors[1], [-0.1, -0.2, -0.3])
 
 
-@pytest.mark.parametrize("text, message", [
-    ("good 0.1 0.2 0.3\nbad 0.1 0.2\n", ":2: word 'bad' has 2 values, expected 3"),
-    ("good 0.1 x 0.3\n", ":1: value 'x' of word 'good' is not a number"),
-    ("good 0.1 nan 0.3\n", ":1: word 'good' has a non-finite value"),
-    ("good\n", ":1: word 'good' has no vector values"),
-    ("good 1 2\ngood 1 2\n", ":2: word 'good' appears twice"),
-    ("", "empty file"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("good 0.1 0.2 0.3\nbad 0.1 0.2\n", ":2: word 'bad' has 2 values, expected 3"),
+        ("good 0.1 x 0.3\n", ":1: value 'x' of word 'good' is not a number"),
+        ("good 0.1 nan 0.3\n", ":1: word 'good' has a non-finite value"),
+        ("good\n", ":1: word 'good' has no vector values"),
+        ("good 1 2\ngood 1 2\n", ":2: word 'good' appears twice"),
+        ("", "empty file"),
+    ],
+)
 def test_malformed_lines_name_the_line(tmp_path, text, message):
     path = write(tmp_path, text)
     with pytest.raises(CnnrnnError, match=message.replace("(", r"\(")) as err:

@@ -11,8 +11,12 @@ import pytest
 from cnnrnn.data import imdb
 from cnnrnn.errors import CnnrnnError
 
-REVIEWS = [(0, 9, 1, "A great film.<br /><br />Loved it"), (1, 10, 1, "Wonderful!"),
-           (0, 2, 0, "Awful, boring film."), (1, 1, 0, "The worst.")]
+REVIEWS = [
+    (0, 9, 1, "A great film.<br /><br />Loved it"),
+    (1, 10, 1, "Wonderful!"),
+    (0, 2, 0, "Awful, boring film."),
+    (1, 1, 0, "The worst."),
+]
 
 
 def write_jsonl(path, records):
@@ -51,14 +55,17 @@ def test_jsonl_roundtrip(tmp_path):
     assert len(r) == 4 and r.labels.tolist() == [1, 1, 0, 0] and r.texts[0].startswith("A great")
 
 
-@pytest.mark.parametrize("bad, message", [
-    ('{"id": 0, "rating": 9, "label": 2, "text": "x"}', "label must be 0"),
-    ('{"id": 0, "rating": 9, "label": 1}', "missing key"),
-    ('{"id": 0, "rating": 9, "label": 1, "text": "   "}', "empty or whitespace-only"),
-    ('{"id": 0, "rating": 9, "label": 1, "text": 5}', "text must be a string"),
-    ('{"id": 0, "rating": 9, "label": true, "text": "x"}', "label must be 0"),
-    ("{not json", "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ('{"id": 0, "rating": 9, "label": 2, "text": "x"}', "label must be 0"),
+        ('{"id": 0, "rating": 9, "label": 1}', "missing key"),
+        ('{"id": 0, "rating": 9, "label": 1, "text": "   "}', "empty or whitespace-only"),
+        ('{"id": 0, "rating": 9, "label": 1, "text": 5}', "text must be a string"),
+        ('{"id": 0, "rating": 9, "label": true, "text": "x"}', "label must be 0"),
+        ("{not json", "not valid JSON"),
+    ],
+)
 def test_jsonl_errors_name_file_and_line(tmp_path, bad, message):
     write_jsonl(tmp_path / "train.jsonl.gz", [records()[0], bad])
     with pytest.raises(CnnrnnError, match=message) as err:
@@ -113,8 +120,9 @@ def _absolute(tar):
     tar.addfile(info, io.BytesIO(b"evil"))
 
 
-@pytest.mark.parametrize("extra, message", [(_traversal, "'..' escapes"), (_symlink, "links"),
-                                            (_absolute, "absolute path")])
+@pytest.mark.parametrize(
+    "extra, message", [(_traversal, "'..' escapes"), (_symlink, "links"), (_absolute, "absolute path")]
+)
 def test_unsafe_archives_are_refused(tmp_path, extra, message):
     target = tmp_path / "imdb"
     target.mkdir()

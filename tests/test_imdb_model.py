@@ -23,7 +23,6 @@ def batch():
     return tokens, lengths
 
 
-
 def copy_to_layerwise(packed_model: SentimentRNN, layerwise_model: SentimentRNN) -> None:
     """Copy a packed bidirectional model's weights into the layer-wise (gather) one."""
     src = packed_model.state_dict()
@@ -55,13 +54,21 @@ def test_gather_equals_packed(cell, pooling, bidirectional):
     torch.testing.assert_close(gather(tokens, lengths), packed(tokens, lengths))
 
 
-@pytest.mark.parametrize("kw", [{}, {"bidirectional": True}, {"pooling": "max"}, {"cell": "gru", "pooling": "mean"},
-                                {"cell": "gru", "bidirectional": True, "pooling": "meanmax", "embedding_dropout": 0.2}])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"bidirectional": True},
+        {"pooling": "max"},
+        {"cell": "gru", "pooling": "mean"},
+        {"cell": "gru", "bidirectional": True, "pooling": "meanmax", "embedding_dropout": 0.2},
+    ],
+)
 def test_padding_invariance(kw):
     model = SentimentRNN(40, embedding_dim=8, hidden_dim=6, **kw).eval()
     tokens, lengths = batch()
     wide = torch.cat([tokens, torch.zeros(4, 30, dtype=torch.long)], dim=1)
-    alone = torch.stack([model(tokens[i:i + 1, :n], lengths[i:i + 1])[0] for i, n in enumerate(lengths)])
+    alone = torch.stack([model(tokens[i : i + 1, :n], lengths[i : i + 1])[0] for i, n in enumerate(lengths)])
     torch.testing.assert_close(model(tokens, lengths), alone)
     torch.testing.assert_close(model(wide, lengths), alone)
 

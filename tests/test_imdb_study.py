@@ -5,13 +5,14 @@ from dataclasses import replace
 
 import pytest
 import torch
+from fixtures.synthetic import make_tiny_glove, make_tiny_imdb
 
 from cnnrnn.cli import main
-from fixtures.synthetic import make_tiny_glove, make_tiny_imdb
 from cnnrnn.data.imdb_tensors import prepare
 from cnnrnn.studies.imdb.analysis import convergence
 from cnnrnn.studies.imdb.config import REGIMES, preset_config
 from cnnrnn.studies.imdb.training import build_rnn, train_run
+
 
 @pytest.fixture(autouse=True)
 def one_thread():
@@ -39,16 +40,25 @@ def test_same_seed_same_numbers_and_embedding_regimes(tmp_path):
     assert data.info["train_size"] == 54 and data.info["val_size"] == 6 and data.info["test_full"]
 
     def run(regime, seed, c=cfg):
-        return train_run(data, regime, seed, "cpu", model_kwargs=c.model_kwargs(), settings=c.lstm_settings(),
-                         glove=c.glove)
+        return train_run(
+            data, regime, seed, "cpu", model_kwargs=c.model_kwargs(), settings=c.lstm_settings(), glove=c.glove
+        )
+
     a, b = run("scratch", 3), run("scratch", 3)
     assert a["history"][-1]["train_loss"] == b["history"][-1]["train_loss"]
     assert a["test_accuracy"] == b["test_accuracy"] and a["test_accuracy_at_best"] == b["test_accuracy_at_best"]
     assert a["answer_epoch"] == 2 and len(a["history"]) == 3 and 1 <= a["best_epoch"] <= 3
     assert {"grad_norm", "gate_saturation", "state_saturation"} <= set(a["history"][0])
     # the specified answer is the same number whether or not the run continues afterwards
-    short = train_run(data, "scratch", 3, "cpu", model_kwargs=cfg.model_kwargs(),
-                      settings=replace(cfg.lstm_settings(), epochs=2), glove=cfg.glove)
+    short = train_run(
+        data,
+        "scratch",
+        3,
+        "cpu",
+        model_kwargs=cfg.model_kwargs(),
+        settings=replace(cfg.lstm_settings(), epochs=2),
+        glove=cfg.glove,
+    )
     assert short["test_accuracy"] == a["test_accuracy"]
     frozen = run("frozen", 0)
     assert frozen["embedding_change"] == 0.0 and frozen["trainable_params"] < frozen["params"]
@@ -63,6 +73,7 @@ def test_same_seed_same_numbers_and_embedding_regimes(tmp_path):
 def test_convergence_verdict():
     def hist(train, val):
         return [{"train_loss": t, "val_loss": v, "val_accuracy": 0.5} for t, v in zip(train, val)]
+
     still = convergence([hist([0.7, 0.5, 0.3], [0.7, 0.6, 0.5])])
     assert not still["converged"] and "still fell" in still["verdict"]
     flat = convergence([hist([0.7, 0.40, 0.39], [0.5, 0.45, 0.46])])
@@ -74,8 +85,25 @@ def test_convergence_verdict():
 def test_cli_end_to_end_quick(tmp_path, capsys):
     root, glove = tiny_data(tmp_path)
     out = tmp_path / "run"
-    args = ["imdb", "--preset", "quick", "--out", str(out), "--data", str(root), "--glove", str(glove),
-            "--embedding-dim", "8", "--hidden-dim", "8", "--train-size", "60", "--test-size", "40"]
+    args = [
+        "imdb",
+        "--preset",
+        "quick",
+        "--out",
+        str(out),
+        "--data",
+        str(root),
+        "--glove",
+        str(glove),
+        "--embedding-dim",
+        "8",
+        "--hidden-dim",
+        "8",
+        "--train-size",
+        "60",
+        "--test-size",
+        "40",
+    ]
     assert main(args) == 0
     res = json.loads((out / "results.json").read_text())
     imdb = res["imdb"]
@@ -86,17 +114,31 @@ def test_cli_end_to_end_quick(tmp_path, capsys):
         assert set(e["diagnostics"]) == {"grad_norm", "gate_saturation", "state_saturation"}
     assert imdb["frozen"]["embedding_change"]["mean"] == 0.0 and imdb["finetune"]["embedding_change"]["mean"] > 0
     assert {"bilstm", "gru", "pool_mean", "pool_max", "layers_1", "learning_curve"} <= set(imdb["explore"])
-    assert imdb["explore"]["gru"]["train_size"] == imdb["data"]["train_size"] and len(imdb["explore"]["gru"]["test_accuracy"]["per_seed"]) == 2
+    assert (
+        imdb["explore"]["gru"]["train_size"] == imdb["data"]["train_size"]
+        and len(imdb["explore"]["gru"]["test_accuracy"]["per_seed"]) == 2
+    )
     for kind in ("tfidf", "nbsvm"):
         assert 0.5 <= imdb[kind]["test_accuracy"] <= 1 and imdb[kind]["subset"]["train_size"] == 54
     b = imdb["best_rnn"]
-    assert b["train_size"] == 72 and b["test_size"] == 40  # all 80 tiny reviews: 72 train, 8 validation and len(b["test_accuracy"]["per_seed"]) == 1
-    assert set(imdb["explore"]["learning_curve"]["curves"]) == {"scratch", "frozen", "finetune", "best_rnn", "tfidf",
-                                                                 "nbsvm"}
+    assert (
+        b["train_size"] == 72 and b["test_size"] == 40
+    )  # all 80 tiny reviews: 72 train, 8 validation and len(b["test_accuracy"]["per_seed"]) == 1
+    assert set(imdb["explore"]["learning_curve"]["curves"]) == {
+        "scratch",
+        "frozen",
+        "finetune",
+        "best_rnn",
+        "tfidf",
+        "nbsvm",
+    }
     assert imdb["glove"]["dim"] == 8 and 0 < imdb["glove"]["coverage"]["types"] <= 1
     assert len(imdb["comparison"]["pairs"]) == 3 and imdb["explore_best"]["name"]
-    for stem in (imdb["comparison"]["figures"]["curves"], imdb["glove"]["figures"]["tsne"],
-                 imdb["explore"]["learning_curve"]["figures"]["curve"]):
+    for stem in (
+        imdb["comparison"]["figures"]["curves"],
+        imdb["glove"]["figures"]["tsne"],
+        imdb["explore"]["learning_curve"]["figures"]["curve"],
+    ):
         assert (out / f"{stem}.pdf").exists() and (out / f"{stem}.png").exists()
     assert (out / "history" / "imdb.scratch.csv").exists()
     assert (out / imdb["finetune"]["weights"]).exists()
@@ -108,12 +150,15 @@ def test_cli_end_to_end_quick(tmp_path, capsys):
     assert f"({n_tasks} finished earlier and kept)" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--train-size", "abc"], "number of reviews"),
-    (["--embeddings", "glove"], "invalid choice"),
-    (["--epochs", "0"], "must be at least 1"),
-    (["--grad-clip", "-1"], "must be greater than 0"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--train-size", "abc"], "number of reviews"),
+        (["--embeddings", "glove"], "invalid choice"),
+        (["--epochs", "0"], "must be at least 1"),
+        (["--grad-clip", "-1"], "must be greater than 0"),
+    ],
+)
 def test_cli_bad_options(argv, message, capsys):
     with pytest.raises(SystemExit) as e:
         main(["imdb", *argv])
@@ -128,14 +173,33 @@ def test_cli_missing_glove_and_data(tmp_path, capsys):
 
 def test_glove_cli_describe_and_subset(tmp_path, capsys):
     root, glove = tiny_data(tmp_path)
-    assert main(["glove", "describe", "--glove", str(glove), "--data", str(root), "--train-size", "60",
-                 "--out", str(tmp_path / "g")]) == 0
+    assert (
+        main(
+            [
+                "glove",
+                "describe",
+                "--glove",
+                str(glove),
+                "--data",
+                str(root),
+                "--train-size",
+                "60",
+                "--out",
+                str(tmp_path / "g"),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "dimension: 8" in out and "coverage of the IMDB vocabulary" in out
     assert (tmp_path / "g" / "figures" / "glove_tsne.png").exists()
     target = tmp_path / "word-embeddings.txt"
-    assert main(["glove", "subset", "--glove", str(glove), "--data", str(root), "--train-size", "60",
-                 "--out", str(target)]) == 0
+    assert (
+        main(
+            ["glove", "subset", "--glove", str(glove), "--data", str(root), "--train-size", "60", "--out", str(target)]
+        )
+        == 0
+    )
     lines = target.read_text().splitlines()
     assert 0 < len(lines) <= 24 and all(len(line.split()) == 9 for line in lines)
 
@@ -146,16 +210,22 @@ def test_real_data_short_run_beats_chance(real_data):
     data = prepare(cfg.data_spec(), real_data, torch.device("cpu"))
     assert data.info["vocab_size"] > 5000 and data.info["label_balance"]["test"] == 0.5
     assert data.info["train_size"] == 900 and not data.info["test_full"]
-    run = train_run(data, "finetune", 0, "cpu", model_kwargs=cfg.model_kwargs(cell="gru", pooling="mean", num_layers=1),
-                    settings=replace(cfg.lstm_settings(), epochs=3, answer_epoch=3, diagnostics=False))
+    run = train_run(
+        data,
+        "finetune",
+        0,
+        "cpu",
+        model_kwargs=cfg.model_kwargs(cell="gru", pooling="mean", num_layers=1),
+        settings=replace(cfg.lstm_settings(), epochs=3, answer_epoch=3, diagnostics=False),
+    )
     assert run["test_accuracy"] > 0.6, run["test_accuracy"]
 
 
 def test_baselines_learn_the_tiny_sentiment_words():
     import numpy as np
+    from fixtures.synthetic import NEG, POS
 
     from cnnrnn.studies.imdb import baselines
-    from fixtures.synthetic import NEG, POS
 
     texts = {s: [f"the film was {w} ." for w in (POS + NEG) * 4] for s in ("train", "val", "test")}
     labels = {s: np.array(([1] * len(POS) + [0] * len(NEG)) * 4) for s in texts}

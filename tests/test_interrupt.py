@@ -35,14 +35,24 @@ TIMING_DERIVED = {"frontier", "frontier_beaten"}
 def comparable(results: dict) -> dict:
     """results.json without timings (seconds, *_seconds, wall_*, and what is decided by them),
     run.environment, paths and the bookkeeping of which experiment a resumed run reused."""
+
     def strip(obj):
         if isinstance(obj, dict):
-            return {k: strip(v) for k, v in obj.items()
-                    if not (k == "seconds" or k.endswith("_seconds") or k.startswith("wall_") or k in PATH_KEYS
-                            or k in TIMING_DERIVED)}
+            return {
+                k: strip(v)
+                for k, v in obj.items()
+                if not (
+                    k == "seconds"
+                    or k.endswith("_seconds")
+                    or k.startswith("wall_")
+                    or k in PATH_KEYS
+                    or k in TIMING_DERIVED
+                )
+            }
         if isinstance(obj, list):
             return [strip(v) for v in obj]
         return obj
+
     out = strip(results)
     out["run"].pop("environment")
     out["run"].pop("experiments")  # {name: {seconds, reused}}: reused differs after a resume, by design
@@ -55,8 +65,20 @@ def load(run: Path) -> dict:
 
 
 def argv(out: Path, data: Path) -> list[str]:
-    return ["run", "--out", str(out), "--data", str(data), "--preset", "quick", "--device", "cpu", "--no-verify",
-            "--threads", "1"]
+    return [
+        "run",
+        "--out",
+        str(out),
+        "--data",
+        str(data),
+        "--preset",
+        "quick",
+        "--device",
+        "cpu",
+        "--no-verify",
+        "--threads",
+        "1",
+    ]
 
 
 def partial_files(run: Path) -> list[Path]:
@@ -99,15 +121,17 @@ def test_files_get_the_umask_mode(synthetic_run, tmp_path):
     files = [p for p in synthetic_run.rglob("*") if p.is_file() and p.name != ".lock"] + [zip_path]
     assert {"results.json", "report.pdf", "summary.md"} <= {p.name for p in files}
     assert any(p.suffix == ".safetensors" for p in files) and any(p.suffix == ".png" for p in files)
-    wrong = {str(p): oct(stat.S_IMODE(p.stat().st_mode)) for p in files
-             if stat.S_IMODE(p.stat().st_mode) != 0o666 & ~umask}
+    wrong = {
+        str(p): oct(stat.S_IMODE(p.stat().st_mode)) for p in files if stat.S_IMODE(p.stat().st_mode) != 0o666 & ~umask
+    }
     assert not wrong
 
 
 def _start(out: Path, data: Path, log: Path, *extra: str, env: dict | None = None) -> subprocess.Popen:
     with open(log, "w") as fh:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen([sys.executable, "-m", "cnnrnn", *argv(out, data), *extra], stdout=fh,
-                                stderr=subprocess.STDOUT, env=env)
+        return subprocess.Popen(
+            [sys.executable, "-m", "cnnrnn", *argv(out, data), *extra], stdout=fh, stderr=subprocess.STDOUT, env=env
+        )
 
 
 def _finished_tasks(out: Path) -> int:
@@ -199,12 +223,12 @@ def test_sigterm_and_sigkill_leave_no_worker_training_for_nobody(synthetic_run, 
     log1 = tmp_path / "1.log"
     proc = _start(out, data, log1, "--jobs", "2", env=env)
     _wait_for_tasks(proc, out, 3, log1)
-    assert len(_marked(mark)) >= 3                    # the driver and its two workers
+    assert len(_marked(mark)) >= 3  # the driver and its two workers
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 143, log1.read_text()[-2000:]
     text = log1.read_text()
     assert "terminated (SIGTERM); finished experiments are kept" in text, text[-2000:]
-    assert "leaked semaphore" not in text, text[-2000:]   # the stopped workers left no lock (tqdm's) behind
+    assert "leaked semaphore" not in text, text[-2000:]  # the stopped workers left no lock (tqdm's) behind
     assert _gone(mark), _marked(mark)
     calls = load(out)["run"]["invocations"]
     assert calls[-1]["ended"] == "interrupted" and load(out)["run"]["complete"] is False

@@ -21,8 +21,10 @@ def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("quick") / "run"
     # --jobs 2: tasks in two local processes; the resume test below then runs the ordinary
     # single-process pass over the same directory
-    assert main(["run", "--out", str(out), "--preset", "quick", "--data", str(root), "--device", "cpu",
-                 "--jobs", "2"]) == 0
+    assert (
+        main(["run", "--out", str(out), "--preset", "quick", "--data", str(root), "--device", "cpu", "--jobs", "2"])
+        == 0
+    )
     return out, root
 
 
@@ -54,11 +56,14 @@ def test_second_run_resumes_every_experiment(quick_run, capsys):
     log = capsys.readouterr().out
     results = json.loads((out / "results.json").read_text())
     reused = {name for name, e in results["run"]["experiments"].items() if e["reused"]}
-    from cnnrnn.studies.fashion import config as fconfig, tasks as ftasks
-    from cnnrnn.studies.imdb import config as iconfig, tasks as itasks
+    from cnnrnn.studies.fashion import config as fconfig
+    from cnnrnn.studies.fashion import tasks as ftasks
+    from cnnrnn.studies.imdb import config as iconfig
+    from cnnrnn.studies.imdb import tasks as itasks
 
-    experiments = (ftasks.experiments(fconfig.preset_config("quick"))
-                   + itasks.experiments(iconfig.preset_config("quick")))
+    experiments = ftasks.experiments(fconfig.preset_config("quick")) + itasks.experiments(
+        iconfig.preset_config("quick")
+    )
     trained = {e.name for e in experiments if e.tasks}
     # every task is kept: only the cheap combines run again
     n_tasks = sum(len(e.tasks) for e in experiments)

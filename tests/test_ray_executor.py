@@ -28,14 +28,16 @@ from cnnrnn.ray_executor import MAX_RETRIES, check_address, worker_env
 from cnnrnn.runner import TaskEnv
 
 HELPER = Path(__file__).with_name("ray_cluster.py")
-needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
-                               reason="Ray is not installed (pip install '.[ray]'; make test installs it)")
+needs_ray = pytest.mark.skipif(
+    importlib.util.find_spec("ray") is None, reason="Ray is not installed (pip install '.[ray]'; make test installs it)"
+)
 
 
 # ---------------------------------------------------------------- without a cluster
 
+
 def test_without_ray_the_executor_is_a_one_line_error_saying_how_to_install(monkeypatch, tmp_path, capsys):
-    monkeypatch.setitem(sys.modules, "ray", None)          # `import ray` now fails as if not installed
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now fails as if not installed
     assert main(["run", "--executor", "ray", "--out", str(tmp_path / "run"), "--data", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("cnnrnn: error: --executor ray:") and "pip install" in err[0]
@@ -54,18 +56,32 @@ def test_address_must_be_auto_or_host_port():
 def test_an_address_where_nothing_listens_is_a_one_line_error(tmp_path, capsys):
     import socket
 
-    with socket.socket() as s:             # a loopback port that was free a moment ago
+    with socket.socket() as s:  # a loopback port that was free a moment ago
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    assert main(["run", "--executor", "ray", "--address", f"127.0.0.1:{port}", "--out", str(tmp_path / "run"),
-                 "--data", str(tmp_path)]) == 2
+    assert (
+        main(
+            [
+                "run",
+                "--executor",
+                "ray",
+                "--address",
+                f"127.0.0.1:{port}",
+                "--out",
+                str(tmp_path / "run"),
+                "--data",
+                str(tmp_path),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"--address 127.0.0.1:{port}: no Ray head answers there" in err[0]
 
 
 def test_a_worker_without_the_drivers_data_folder_uses_its_own(monkeypatch, tmp_path):
     env = TaskEnv("cpu", str(tmp_path), threads=1)
-    assert worker_env(env) is env                          # the folder exists here: used as it is
+    assert worker_env(env) is env  # the folder exists here: used as it is
     monkeypatch.setenv("CNNRNN_DATA", str(tmp_path / "worker-cache"))
     moved = worker_env(TaskEnv("cpu", str(tmp_path / "not-on-this-machine"), threads=1))
     assert moved.data_root == str(tmp_path / "worker-cache") and moved.threads == 1
@@ -73,12 +89,14 @@ def test_a_worker_without_the_drivers_data_folder_uses_its_own(monkeypatch, tmp_
 
 # ---------------------------------------------------------------- on a real Ray head
 
+
 def _namespace_problem() -> str | None:
     for tool in ("unshare", "ip"):
         if shutil.which(tool) is None:
             return f"{tool} is not installed"
-    probe = subprocess.run(["unshare", "-n", "-p", "-f", "--mount-proc", "sh", "-c", "ip link set lo up"],
-                           capture_output=True, text=True)
+    probe = subprocess.run(
+        ["unshare", "-n", "-p", "-f", "--mount-proc", "sh", "-c", "ip link set lo up"], capture_output=True, text=True
+    )
     if probe.returncode:
         return f"cannot create a loopback-only network namespace here ({probe.stderr.strip() or probe.returncode})"
     return None
@@ -92,13 +110,26 @@ def cluster(synthetic_run, tmp_path_factory) -> dict:
     if problem:
         pytest.skip(f"the Ray tests run a real cluster only inside a loopback-only network namespace: {problem}")
     work = tmp_path_factory.mktemp("ray")
-    ray_tmp = tempfile.mkdtemp(prefix="cnnrnn-ray-")       # short: Ray's socket paths live under it
-    cmd = ["unshare", "-n", "-p", "-f", "--mount-proc", "--kill-child",
-           "sh", "-c", 'ip link set lo up && exec "$0" "$@"', sys.executable, str(HELPER), str(work),
-           str(synthetic_run.parent / "data")]
+    ray_tmp = tempfile.mkdtemp(prefix="cnnrnn-ray-")  # short: Ray's socket paths live under it
+    cmd = [
+        "unshare",
+        "-n",
+        "-p",
+        "-f",
+        "--mount-proc",
+        "--kill-child",
+        "sh",
+        "-c",
+        'ip link set lo up && exec "$0" "$@"',
+        sys.executable,
+        str(HELPER),
+        str(work),
+        str(synthetic_run.parent / "data"),
+    ]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=400,
-                              env={**os.environ, "RAY_TMPDIR": ray_tmp})
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=400, env={**os.environ, "RAY_TMPDIR": ray_tmp}
+        )
     finally:
         shutil.rmtree(ray_tmp, ignore_errors=True)
     outcomes_file = work / "outcomes.json"
@@ -122,14 +153,16 @@ TIMING_KEYS = re.compile(r"seconds|timestamp|^frontier(_beaten)?$")
 def _comparable(run_dir: Path) -> dict:
     """results.json without timings, the run's environment (executor, host, versions) and which
     experiments this invocation reused (the shared local run may have been resumed by other tests)."""
+
     def scrub(obj):
         if isinstance(obj, dict):
             return {k: scrub(v) for k, v in obj.items() if not TIMING_KEYS.search(k)}
         return [scrub(v) for v in obj] if isinstance(obj, list) else obj
+
     results = json.loads((run_dir / "results.json").read_text())
     results["run"].pop("environment")
     results["run"].pop("experiments")
-    results["run"].pop("invocations", None)   # when each command started, its commit, how it ended
+    results["run"].pop("invocations", None)  # when each command started, its commit, how it ended
     return scrub(results)
 
 
@@ -140,7 +173,7 @@ def test_quick_preset_through_a_ray_head_gives_the_local_results(cluster):
     ray_results = _comparable(ray_dir)
     assert ray_results["run"]["complete"] is True and ray_results["run"]["failed"] == {}
     assert ray_results == _comparable(local_dir)
-    for weights in (local_dir / "weights").glob("*.safetensors"):   # bit for bit, not just the numbers
+    for weights in (local_dir / "weights").glob("*.safetensors"):  # bit for bit, not just the numbers
         assert (ray_dir / "weights" / weights.name).read_bytes() == weights.read_bytes(), weights.name
     env = json.loads((ray_dir / "environment.json").read_text())
     assert env["executor"] == f"ray, cluster at {cluster['head']['address']}"
@@ -164,10 +197,11 @@ def test_a_raising_task_fails_alone_and_a_killed_worker_is_retried(cluster):
     assert json.loads((out / "tasks" / "victim.0.json").read_text())["result"] == {"attempt": 2}
     assert results["toy"]["victim"] == ["victim.0"]
     # a worker that dies every time: retried a bounded number of times, then a one-line failure
-    assert sorted(m for m in grid["marks"] if m.startswith("doomed.")) == [f"doomed.{i}" for i in
-                                                                          range(1, MAX_RETRIES + 2)]
+    assert sorted(m for m in grid["marks"] if m.startswith("doomed.")) == [
+        f"doomed.{i}" for i in range(1, MAX_RETRIES + 2)
+    ]
     assert f"its worker died on all {MAX_RETRIES + 1} attempts" in results["run"]["failed"]["doomed.0"]
-    assert "executor ray, started on this machine" in grid["log"]     # the default: Ray started here
+    assert "executor ray, started on this machine" in grid["log"]  # the default: Ray started here
 
 
 def test_ctrl_c_cancels_the_grid_and_the_same_command_resumes(cluster):

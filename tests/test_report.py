@@ -13,11 +13,14 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from cnnrnn.cli import main
-from cnnrnn.errors import CnnrnnError
 from cnnrnn import verdicts
+from cnnrnn.cli import main
 from cnnrnn.data.fashion_mnist import CLASSES
-from cnnrnn.report import builder, common, fashion as report_fashion, format as fmt, imdb as report_imdb
+from cnnrnn.errors import CnnrnnError
+from cnnrnn.report import builder, common
+from cnnrnn.report import fashion as report_fashion
+from cnnrnn.report import format as fmt
+from cnnrnn.report import imdb as report_imdb
 from cnnrnn.report.builder import PLACEHOLDER, TASKS, build_report, check_pdf, pdf_text
 from cnnrnn.utils.stats import summarize
 
@@ -57,6 +60,7 @@ def _flat(text: str) -> str:
 
 # ----------------------------------------------------------------------------- the PDF
 
+
 def test_report_builds_within_limits(report, fixture_dir):
     pdf, pages, text = report
     assert pdf == fixture_dir / "report.pdf" and pdf.stat().st_size > 10_000
@@ -74,12 +78,18 @@ def test_report_builds_within_limits(report, fixture_dir):
 
 def test_report_cites_required_works(report):
     text = _flat(report[2])
-    refs = text[text.rindex("References"):]
-    for author, year in (("Xiao", "2017"), ("Maas", "2011"), ("Pennington", "2014"), ("Hochreiter", "1997"),
-                         ("Kingma", "2015"), ("Paszke", "2019")):
+    refs = text[text.rindex("References") :]
+    for author, year in (
+        ("Xiao", "2017"),
+        ("Maas", "2011"),
+        ("Pennington", "2014"),
+        ("Hochreiter", "1997"),
+        ("Kingma", "2015"),
+        ("Paszke", "2019"),
+    ):
         assert author in refs and year in refs, author
     # each entry is cited in the body, numbered [1]..[6]
-    body = text[:text.rindex("References")]
+    body = text[: text.rindex("References")]
     for i in range(1, 7):
         assert f"[{i}]" in body
 
@@ -138,11 +148,12 @@ def test_sentences_follow_the_fixture_numbers(report, fixture_dir):
     pair = next(p for p in res["imdb"]["comparison"]["pairs"] if {p["a"], p["b"]} == {"finetune", "frozen"})
     d_text = _flat(json.loads((fixture_dir / "report_context.json").read_text())["imdb"]["d"]["text"])
     better, worse = ("Fine-tuned GloVe", "frozen GloVe") if pair["diff"] >= 0 else ("Frozen GloVe", "fine-tuned GloVe")
-    expected = {"no difference": "no difference can be claimed",
-                "too few seeds": "too few for an interval"}.get(pair["verdict"], "the difference is real")
+    expected = {"no difference": "no difference can be claimed", "too few seeds": "too few for an interval"}.get(
+        pair["verdict"], "the difference is real"
+    )
     # "beats" only for a real difference; otherwise where the means lie
     start = d_text.index(f"{better} beats {worse} by" if expected == "the difference is real" else f"{better} is ")
-    assert expected in d_text[start:start + 300]
+    assert expected in d_text[start : start + 300]
     # the quick run did not train the best recipe on the full split: no comparison with published numbers
     ctx = json.loads((fixture_dir / "report_context.json").read_text())
     assert "it is not set beside the published numbers" in _flat(ctx["imdb"]["e"]["text"])
@@ -154,6 +165,7 @@ def test_hardest_class_is_chosen_by_the_data(fixture_dir, tmp_path):
         pc[1] = 0.401  # make Trouser the hardest class (as the study would have decided)
         v = res["fashion"]["simple_cnn"]["per_class_verdicts"]
         v["hardest"] = ["Trouser"] + [c for c in v["hardest"] if c != "Trouser"][:2]
+
     run = _copy_run(fixture_dir, tmp_path / "run", edit)
     ctx = builder.build_context(run, _results(run))
     assert "The hardest class is Trouser (40.1 %)" in _flat(ctx["fashion"]["e"]["classes"])
@@ -174,12 +186,20 @@ def test_comparison_wording_follows_the_verdict():
 
 def test_quick_preset_states_what_was_not_run(fixture_dir, tmp_path):
     def edit(res):
-        for key in ("explore", "explore_best", "best", "explore_comparisons", "explore_ranking", "explore_figures",
-                    "frontier"):
+        for key in (
+            "explore",
+            "explore_best",
+            "best",
+            "explore_comparisons",
+            "explore_ranking",
+            "explore_figures",
+            "frontier",
+        ):
             res["fashion"].pop(key, None)
         res["imdb"]["explore"] = {}
         for key in ("explore_comparisons", "tfidf_vs_neural", "tfidf", "nbsvm", "best_rnn"):
             res["imdb"].pop(key, None)
+
     run = _copy_run(fixture_dir, tmp_path / "quick", edit)
     pages, text = pdf_text(build_report(run))
     text = _flat(text)
@@ -194,6 +214,7 @@ def test_data_values_are_escaped(fixture_dir, tmp_path):
         res["fashion"]["classes"][6] = "Shirt_*#x@y $z$ [w] <v>"
         res["imdb"]["glove"]["neighbours"] = {"good*": [["#bad", 0.9], ["@x", 0.8]]}
         res["imdb"]["glove"]["coverage"]["missing_examples"] = ["??", "nan", "{x}", "okayish"]
+
     run = _copy_run(fixture_dir, tmp_path / "run", edit)
     text = _flat(pdf_text(build_report(run))[1])
     assert "Shirt_*#x@y $z$ [w] <v>" in text
@@ -203,6 +224,7 @@ def test_data_values_are_escaped(fixture_dir, tmp_path):
 
 # ----------------------------------------------------------------------------- failures
 
+
 def test_missing_required_key_names_it(fixture_dir, tmp_path):
     run = _copy_run(fixture_dir, tmp_path / "run", lambda r: r["fashion"]["simple_cnn"].pop("test_accuracy"))
     with pytest.raises(CnnrnnError, match=r"results\.json: missing fashion\.simple_cnn\.test_accuracy$"):
@@ -210,8 +232,16 @@ def test_missing_required_key_names_it(fixture_dir, tmp_path):
     assert not (run / "report.pdf").exists()
 
 
-@pytest.mark.parametrize("key", ["imdb.glove.dim", "imdb.finetune.test_accuracy.per_seed", "run.environment",
-                                 "fashion.summary.layers", "imdb.comparison.figures.curves"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "imdb.glove.dim",
+        "imdb.finetune.test_accuracy.per_seed",
+        "run.environment",
+        "fashion.summary.layers",
+        "imdb.comparison.figures.curves",
+    ],
+)
 def test_missing_keys_are_errors(fixture_dir, tmp_path, key):
     def edit(res):
         node = res
@@ -219,14 +249,18 @@ def test_missing_keys_are_errors(fixture_dir, tmp_path, key):
         for p in parents:
             node = node[p]
         del node[last]
+
     run = _copy_run(fixture_dir, tmp_path / "run", edit)
     with pytest.raises(CnnrnnError, match=re.escape(f"missing {key}")):
         build_report(run)
 
 
 def test_missing_figure_file_is_an_error(fixture_dir, tmp_path):
-    run = _copy_run(fixture_dir, tmp_path / "run",
-                    lambda r: r["fashion"]["simple_cnn"]["figures"].update(confusion_matrix="figures/nothing"))
+    run = _copy_run(
+        fixture_dir,
+        tmp_path / "run",
+        lambda r: r["fashion"]["simple_cnn"]["figures"].update(confusion_matrix="figures/nothing"),
+    )
     with pytest.raises(CnnrnnError, match=r"figures/nothing\.pdf: figure named in results\.json not found"):
         build_report(run)
     assert not (run / "report.pdf").exists()
@@ -239,6 +273,7 @@ def _build_with(run: Path, monkeypatch, change) -> None:
         ctx = real(run_dir, results)
         change(ctx)
         return ctx
+
     monkeypatch.setattr(builder, "build_context", patched)
     build_report(run)
 
@@ -304,6 +339,7 @@ def test_check_pdf_finds_missing_sections(report, tmp_path, monkeypatch):
 
 # ----------------------------------------------------------------------------- CLI and formatting
 
+
 def test_cli_report(fixture_dir, tmp_path, capsys):
     run = _copy_run(fixture_dir, tmp_path / "run")
     assert main(["report", str(run)]) == 0
@@ -353,6 +389,7 @@ def test_context_is_json_and_has_no_raw_floats(report, fixture_dir):
                 walk(v)
         else:
             assert not isinstance(node, float), node  # numbers are formatted in Python
+
     walk(ctx)
 
 
@@ -362,6 +399,7 @@ def test_shortened_settings_are_not_called_as_specified(fixture_dir, tmp_path):
 
     def edit(res):
         res["fashion"]["simple_cnn"]["config"]["as_specified"] = True
+
     run = _copy_run(fixture_dir, tmp_path / "run", edit)
     ctx = builder.build_context(run, _results(run))
     assert ctx["fashion"]["e"]["config"].startswith("SimpleCNN was trained as specified")
@@ -375,10 +413,12 @@ def test_single_seed_wording(fixture_dir):
 
 def test_study_shapes_are_accepted(fixture_dir, tmp_path):
     """Variants of the contract the studies produce: a float instead of a summary, a curve with one point."""
+
     def edit(res):
-        res["imdb"]["finetune"]["embedding_change"] = 0.25          # a float instead of a summary
+        res["imdb"]["finetune"]["embedding_change"] = 0.25  # a float instead of a summary
         curves = res["imdb"]["explore"]["learning_curve"]["curves"]
         curves["tfidf"] = {"sizes": curves["tfidf"]["sizes"][:1], "accuracy": curves["tfidf"]["accuracy"][:1]}
+
     run = _copy_run(fixture_dir, tmp_path / "run", edit)
     ctx = builder.build_context(run, _results(run))
     assert "moved by 0.250 on average" in ctx["imdb"]["d"]["text"]
@@ -392,6 +432,7 @@ def test_baselines_alone_are_still_reported(fixture_dir, tmp_path):
         for name in [k for k in explore if k != "learning_curve"]:
             del explore[name]
         res["imdb"].pop("explore_comparisons")
+
     run = _copy_run(fixture_dir, tmp_path / "run", edit)
     text = builder.build_context(run, _results(run))["imdb"]["e"]["text"]
     assert "TF-IDF with logistic regression reaches" in text and "Not run in this preset: the model variants" in text
@@ -399,7 +440,7 @@ def test_baselines_alone_are_still_reported(fixture_dir, tmp_path):
 
 def test_figures_are_numbered_in_order_of_first_mention(report):
     text = _flat(report[2])
-    body = text[:text.rindex("References")]
+    body = text[: text.rindex("References")]
     first = []
     for match in re.finditer(r"(Figure|Table) (\d+)(?!:)", body):
         key = (match.group(1), int(match.group(2)))
@@ -413,6 +454,7 @@ def test_figures_are_numbered_in_order_of_first_mention(report):
 def test_malformed_values_are_one_line_errors(fixture_dir, tmp_path):
     def edit(res):
         res["imdb"]["glove"]["neighbours"] = {"good": 5}  # not a list of [word, cosine]
+
     run = _copy_run(fixture_dir, tmp_path / "run", edit)
     with pytest.raises(CnnrnnError, match=r"results\.json: unexpected structure under 'imdb' \(TypeError") as e:
         build_report(run)
@@ -425,6 +467,7 @@ def test_malformed_values_are_one_line_errors(fixture_dir, tmp_path):
 def test_dirty_commit_is_shown(fixture_dir, tmp_path):
     def edit(res):
         res["run"]["environment"]["git_commit"] = "0123456789abcdef0123456789abcdef01234567-dirty"
+
     run = _copy_run(fixture_dir, tmp_path / "run", edit)
     text = _flat(pdf_text(build_report(run))[1])
     assert "git commit 0123456789ab-dirty" in text
@@ -439,6 +482,7 @@ def test_full_data_compares_with_the_literature(fixture_dir, tmp_path):
         b.update(full_data=True, train_size=22500, test_size=25000, test_accuracy=acc)
         for v in b["literature"].values():
             v.update(diff=acc["mean"] - v["accuracy"], verdict=verdicts.against_reference(acc, v["accuracy"]))
+
     run = _copy_run(fixture_dir, tmp_path / "run", edit)
     ctx = builder.build_context(run, _results(run))["imdb"]["e"]
     text = _flat(ctx["text"])
@@ -462,12 +506,31 @@ def test_frozen_winning_changes_the_explanation(fixture_dir, tmp_path):
     def edit(res):
         for pair in res["imdb"]["comparison"]["pairs"]:
             if (pair["a"], pair["b"]) == ("finetune", "frozen"):
-                pair.update(diff=-0.05, verdict="frozen", winner="b", ci95=[-0.08, -0.02], p=0.01,
-                            test="paired t-test", paired=True, n_a=5, n_b=5)
+                pair.update(
+                    diff=-0.05,
+                    verdict="frozen",
+                    winner="b",
+                    ci95=[-0.08, -0.02],
+                    p=0.01,
+                    test="paired t-test",
+                    paired=True,
+                    n_a=5,
+                    n_b=5,
+                )
         for pair in res["imdb"]["comparison"]["pairs_at_best"]:
             if (pair["a"], pair["b"]) == ("finetune", "frozen"):
-                pair.update(diff=-0.05, verdict="frozen", winner="b", ci95=[-0.08, -0.02], p=0.01,
-                            test="paired t-test", paired=True, n_a=5, n_b=5)
+                pair.update(
+                    diff=-0.05,
+                    verdict="frozen",
+                    winner="b",
+                    ci95=[-0.08, -0.02],
+                    p=0.01,
+                    test="paired t-test",
+                    paired=True,
+                    n_a=5,
+                    n_b=5,
+                )
+
     run = _copy_run(fixture_dir, tmp_path / "run", edit)
     text = _flat(builder.build_context(run, _results(run))["imdb"]["d"]["text"])
     assert "Frozen GloVe beats fine-tuned GloVe by 5.0 points" in text and "the difference is real" in text
@@ -486,6 +549,7 @@ def test_explore_sentence_says_when_best_and_runner_up_had_different_budgets(rep
 def test_subset_limitation_names_the_full_split_runs(fixture_dir):
     """The IMDB subset caveat must not cover the best recipe and baselines, which used the full split."""
     from cnnrnn.report.results import Results
+
     results = _results(fixture_dir)
     best = results["imdb"]["best_rnn"]
     item = next(i for i in common.limitations(Results(results)) if i.startswith("*IMDB subset.*"))
@@ -505,22 +569,28 @@ def test_frontier_sentence_says_beaten_only_when_some_recipe_is(fixture_dir, tmp
         names = [*f["explore"], "simple_cnn"]
         f["frontier"] = names if everyone else names[:2]
         f["frontier_beaten"] = [] if everyone else names[2:]
+
     run = _copy_run(fixture_dir, tmp_path / "run", edit)
     res = _results(run)
     text = _flat(builder.build_context(run, res)["fashion"]["f"]["text"])
     beaten = res["fashion"]["frontier_beaten"]
     assert ("beaten by a recipe that is both faster and more accurate" in text) is not everyone
     assert ("each of them is on it" in text) is everyone
-    assert all(n.replace("_", "\\_") in text or n in text for n in beaten)   # named, not counted
+    assert all(n.replace("_", "\\_") in text or n in text for n in beaten)  # named, not counted
 
 
 def test_run_time_states_wall_time_and_the_commands_of_a_resumed_run(fixture_dir, tmp_path):
     from cnnrnn.report.results import Results
 
     results = _results(fixture_dir)
-    results["run"].update(seconds=4890.0, wall_seconds=2464.0, invocations=[
-        {"started": "2026-11-30T10:00:00Z", "wall_seconds": 1000.0, "ended": "killed"},
-        {"started": "2026-12-01T09:00:00Z", "wall_seconds": 1464.0, "ended": "complete"}])
+    results["run"].update(
+        seconds=4890.0,
+        wall_seconds=2464.0,
+        invocations=[
+            {"started": "2026-11-30T10:00:00Z", "wall_seconds": 1000.0, "ended": "killed"},
+            {"started": "2026-12-01T09:00:00Z", "wall_seconds": 1464.0, "ended": "complete"},
+        ],
+    )
     item = next(i for i in common.run_info(Results(results), fixture_dir)["items"] if "Run time" in i)
     assert "1 h 21 min of experiments" in item and "41 min 4 s of wall time over 2 commands" in item
-    assert "started 2026\\-11\\-30T10" in item     # the first command's start (Typst-escaped), not the last's
+    assert "started 2026\\-11\\-30T10" in item  # the first command's start (Typst-escaped), not the last's

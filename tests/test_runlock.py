@@ -18,11 +18,13 @@ from cnnrnn.utils.device import resolve_device
 from cnnrnn.utils.io import TMP_MARK
 from cnnrnn.utils.runlock import LOCK_NAME, run_lock
 
-HOLD = ("import sys, time\n"
-        "from cnnrnn.utils.runlock import run_lock\n"
-        "with run_lock(sys.argv[1]):\n"
-        "    print('locked', flush=True)\n"
-        "    time.sleep(60)\n")
+HOLD = (
+    "import sys, time\n"
+    "from cnnrnn.utils.runlock import run_lock\n"
+    "with run_lock(sys.argv[1]):\n"
+    "    print('locked', flush=True)\n"
+    "    time.sleep(60)\n"
+)
 
 
 def double(env, *, x: int) -> TaskOutput:
@@ -79,6 +81,10 @@ def test_lock_is_reentrant_in_one_process_and_released_after(tmp_path):
             pass
         assert json.loads((tmp_path / LOCK_NAME).read_text())["pid"] == os.getpid()
     # released: another process can take it at once
-    proc = subprocess.run([sys.executable, "-c", HOLD.replace("time.sleep(60)", "pass"), str(tmp_path)],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", HOLD.replace("time.sleep(60)", "pass"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0 and proc.stdout.strip() == "locked"

@@ -30,6 +30,7 @@ def _exp(name: str, xs, needs=(), fn=square) -> Experiment:
         total = sum(r["y"] for r in ctx.results.values())
         total += sum(v["study"][n]["total"] for n, v in ctx.inputs.items())
         return {"study": {name: {"total": total}}}
+
     return Experiment(name, tasks, combine, needs=tuple(needs))
 
 
@@ -50,11 +51,11 @@ def test_resume_and_a_changed_setting_reruns_only_what_depends_on_it(tmp_path):
     run_experiments([_exp("a", [1, 2]), _exp("b", [3])], _settings(tmp_path), config={})
     assert sorted(CALLS) == [1, 2, 3]
     run_experiments([_exp("a", [1, 2]), _exp("b", [3])], _settings(tmp_path), config={})
-    assert sorted(CALLS) == [1, 2, 3]                      # everything kept
+    assert sorted(CALLS) == [1, 2, 3]  # everything kept
     res = run_experiments([_exp("a", [1, 2]), _exp("b", [4])], _settings(tmp_path), config={})
-    assert sorted(CALLS) == [1, 2, 3, 4]                   # only b's task ran again
+    assert sorted(CALLS) == [1, 2, 3, 4]  # only b's task ran again
     assert res["study"]["b"]["total"] == 16 and res["run"]["experiments"]["a"]["reused"] is True
-    (tmp_path / "files" / "sq1.txt").unlink()              # a task whose file is gone is not finished
+    (tmp_path / "files" / "sq1.txt").unlink()  # a task whose file is gone is not finished
     run_experiments([_exp("a", [1, 2])], _settings(tmp_path), config={})
     assert CALLS[-1] == 1
     run_experiments([_exp("a", [1, 2])], _settings(tmp_path), config={}, force=True)
@@ -74,7 +75,7 @@ def test_every_invocation_is_recorded_and_the_wall_time_sums_them(tmp_path):
     assert second["ended"] == "complete" and (second["tasks_run"], second["tasks_kept"]) == (1, 1)
     assert res["run"]["wall_seconds"] == pytest.approx(100.0 + second["wall_seconds"])
     res = run_experiments([_exp("a", [1])], _settings(tmp_path), config={}, force=True)
-    assert len(res["run"]["invocations"]) == 1          # --force starts the run over
+    assert len(res["run"]["invocations"]) == 1  # --force starts the run over
 
 
 def test_a_task_that_finished_on_other_data_runs_again(tmp_path, capsys):
@@ -83,7 +84,7 @@ def test_a_task_that_finished_on_other_data_runs_again(tmp_path, capsys):
 
     def exps():
         a, b = _exp("a", [1]), _exp("b", [2])
-        a.dataset = "d"                                   # b reads no dataset: never re-run for data
+        a.dataset = "d"  # b reads no dataset: never re-run for data
         return [a, b]
 
     settings = _settings(tmp_path)
@@ -92,13 +93,13 @@ def test_a_task_that_finished_on_other_data_runs_again(tmp_path, capsys):
     assert json.loads((tmp_path / "tasks" / "a.1.json").read_text())["data"] == "A"
     assert "data" not in json.loads((tmp_path / "tasks" / "b.2.json").read_text())
     run_experiments(exps(), settings, config={})
-    assert sorted(CALLS) == [1, 2]                        # same data: kept
+    assert sorted(CALLS) == [1, 2]  # same data: kept
     digest["d"] = "B"
     capsys.readouterr()
     run_experiments(exps(), settings, config={})
-    assert sorted(CALLS) == [1, 1, 2]                     # other data: a runs again, b is kept
+    assert sorted(CALLS) == [1, 1, 2]  # other data: a runs again, b is kept
     assert "the d data changed since 1 finished task(s) ran on it" in capsys.readouterr().out
-    digest["d"] = None                                    # cannot tell (files to be downloaded): kept
+    digest["d"] = None  # cannot tell (files to be downloaded): kept
     run_experiments(exps(), settings, config={})
     settings.data_fingerprint = None
     run_experiments(exps(), settings, config={})
@@ -108,8 +109,9 @@ def test_a_task_that_finished_on_other_data_runs_again(tmp_path, capsys):
 def test_the_data_fingerprint_is_what_the_loaders_read(tmp_path):
     import gzip
 
-    from cnnrnn.data.fingerprint import dataset_fingerprint
     from fixtures.synthetic import make_tiny_fashion, make_tiny_imdb
+
+    from cnnrnn.data.fingerprint import dataset_fingerprint
 
     assert dataset_fingerprint("fashion-mnist", tmp_path) is None and dataset_fingerprint("imdb", tmp_path) is None
     make_tiny_fashion(tmp_path, 50, 20)
@@ -126,7 +128,7 @@ def test_the_data_fingerprint_is_what_the_loaders_read(tmp_path):
     assert dataset_fingerprint("fashion-mnist", tmp_path) != fp["fashion-mnist"]
     make_tiny_imdb(tmp_path, 20, 10, seed=1)
     assert dataset_fingerprint("imdb", tmp_path) != fp["imdb"]
-    (tmp_path / "imdb" / "test.jsonl.gz").write_bytes(b"not gzip")   # unreadable: cannot tell
+    (tmp_path / "imdb" / "test.jsonl.gz").write_bytes(b"not gzip")  # unreadable: cannot tell
     assert dataset_fingerprint("imdb", tmp_path) is None
 
 

@@ -8,7 +8,17 @@ from cnnrnn.data.text import PAD_ID, UNK_ID, Vocab, encode, tokenize
 
 def test_tokenize_breaks_case_punctuation_and_clitics():
     assert tokenize("Great movie!<br /><br />I didn't LIKE the end.") == [
-        "great", "movie", "!", "i", "did", "n't", "like", "the", "end", "."]
+        "great",
+        "movie",
+        "!",
+        "i",
+        "did",
+        "n't",
+        "like",
+        "the",
+        "end",
+        ".",
+    ]
     assert tokenize("it's we'll they're I'm he'd") == ["it", "'s", "we", "'ll", "they", "'re", "i", "'m", "he", "'d"]
     assert tokenize("<BR/>a<br>b") == ["a", "b"]
     assert tokenize("10/10, café") == ["10", "/", "10", ",", "café"]

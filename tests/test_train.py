@@ -5,12 +5,20 @@ from torch import nn
 from cnnrnn.data.augment import random_crop_flip
 from cnnrnn.errors import CnnrnnError
 from cnnrnn.models.cnn import build_cnn
-from cnnrnn.train import (FlipAverage, NonFiniteLoss, SmoothedNLLLoss, argmax_predict, evaluate, fit,
-                          one_cycle_lambda, threshold_predict)
+from cnnrnn.train import (
+    FlipAverage,
+    NonFiniteLoss,
+    SmoothedNLLLoss,
+    argmax_predict,
+    evaluate,
+    fit,
+    one_cycle_lambda,
+    threshold_predict,
+)
 
 
 def _batches(x, y, bs):
-    return [(x[i:i + bs], y[i:i + bs]) for i in range(0, len(x), bs)]
+    return [(x[i : i + bs], y[i : i + bs]) for i in range(0, len(x), bs)]
 
 
 def test_fit_learns_a_separable_problem_and_reports_history():
@@ -46,19 +54,34 @@ def test_fit_steps_a_per_step_scheduler_after_every_batch():
     opt = torch.optim.SGD(model.parameters(), lr=1.0)
     seen = []
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: seen.append(step) or 1.0 / (1 + step))
-    hist = fit(model, lambda e: _batches(x, y, 25), None, nn.NLLLoss(), opt, epochs=2, scheduler=sched,
-               scheduler_interval="step")
-    assert seen == list(range(9))            # step 0 at construction, then one per batch: 2 epochs x 4 batches
-    assert hist[1]["lr"] == 1.0 / 5          # the rate at the start of epoch 2, after 4 steps
+    hist = fit(
+        model,
+        lambda e: _batches(x, y, 25),
+        None,
+        nn.NLLLoss(),
+        opt,
+        epochs=2,
+        scheduler=sched,
+        scheduler_interval="step",
+    )
+    assert seen == list(range(9))  # step 0 at construction, then one per batch: 2 epochs x 4 batches
+    assert hist[1]["lr"] == 1.0 / 5  # the rate at the start of epoch 2, after 4 steps
 
 
 def test_fit_reports_validation_with_eval_loss_fn():
     x = torch.randn(64, 4)
     y = (x[:, 0] > 0).long()
     model = nn.Sequential(nn.Linear(4, 2), nn.LogSoftmax(dim=1))
-    opt = torch.optim.SGD(model.parameters(), lr=0.0)   # frozen: losses can be computed exactly
-    hist = fit(model, lambda e: _batches(x, y, 32), lambda: _batches(x, y, 64), lambda o, t: o.sum() * 0 + 7.0,
-               opt, epochs=1, eval_loss_fn=nn.NLLLoss())
+    opt = torch.optim.SGD(model.parameters(), lr=0.0)  # frozen: losses can be computed exactly
+    hist = fit(
+        model,
+        lambda e: _batches(x, y, 32),
+        lambda: _batches(x, y, 64),
+        lambda o, t: o.sum() * 0 + 7.0,
+        opt,
+        epochs=1,
+        eval_loss_fn=nn.NLLLoss(),
+    )
     assert hist[0]["train_loss"] == 7.0
     assert abs(hist[0]["val_loss"] - float(nn.NLLLoss()(model(x), y))) < 1e-6
 
@@ -89,7 +112,7 @@ def test_flip_average_is_a_log_posterior_and_mirror_invariant():
     x = torch.rand(4, 1, 28, 28)
     out = tta(x)
     assert torch.allclose(out.exp().sum(1), torch.ones(4), atol=1e-5)
-    assert torch.allclose(out, tta(x.flip(-1)), atol=1e-5)       # averaging over the flip makes it invariant
+    assert torch.allclose(out, tta(x.flip(-1)), atol=1e-5)  # averaging over the flip makes it invariant
     sym = torch.cat([x[..., :14], x[..., :14].flip(-1)], dim=-1)  # a left-right symmetric image
     assert torch.allclose(tta(sym), model(sym), atol=1e-5)
 
@@ -108,7 +131,7 @@ def test_non_finite_loss_stops_with_epoch_and_step():
     y = torch.randint(0, 2, (40,))
     opt = torch.optim.SGD(model.parameters(), lr=float("inf"))
     loss = nn.CrossEntropyLoss()
-    batches = lambda epoch: [(x[i:i + 10], y[i:i + 10]) for i in range(0, 40, 10)]  # noqa: E731
+    batches = lambda epoch: [(x[i : i + 10], y[i : i + 10]) for i in range(0, 40, 10)]  # noqa: E731
     with pytest.raises(NonFiniteLoss) as exc:
         fit(model, batches, None, loss, opt, epochs=3, where="demo")
     msg = str(exc.value)
@@ -121,10 +144,10 @@ def test_random_erase_zeroes_one_rectangle_in_chosen_images():
     x = torch.ones(64, 1, 28, 28)
     y = random_erase(x, p=0.5, generator=torch.Generator().manual_seed(0))
     erased = (y == 0).flatten(1).sum(1)
-    assert y.shape == x.shape and 10 < int((erased > 0).sum()) < 54      # about half of the images
-    assert int(erased.max()) <= 0.25 * 28 * 28 + 28                      # at most a quarter (+ rounding)
+    assert y.shape == x.shape and 10 < int((erased > 0).sum()) < 54  # about half of the images
+    assert int(erased.max()) <= 0.25 * 28 * 28 + 28  # at most a quarter (+ rounding)
     z = random_erase(x, p=0.5, generator=torch.Generator().manual_seed(0))
-    assert torch.equal(y, z)                                              # the same seed erases the same
+    assert torch.equal(y, z)  # the same seed erases the same
 
 
 def test_bf16_autocast_trains_and_reports_float_losses():

@@ -78,8 +78,10 @@ def _allocator_in_subprocess(env_value):
     import sys
 
     env = {**os.environ, "CNNRNN_ALLOCATOR_TUNING": env_value}
-    code = ("import json; from cnnrnn.utils.perf import tune_cpu_allocator; from cnnrnn.utils.env import "
-            "environment_info; a = tune_cpu_allocator(); print(json.dumps([a, environment_info()['allocator']]))")
+    code = (
+        "import json; from cnnrnn.utils.perf import tune_cpu_allocator; from cnnrnn.utils.env import "
+        "environment_info; a = tune_cpu_allocator(); print(json.dumps([a, environment_info()['allocator']]))"
+    )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     return json.loads(out)
 

@@ -42,15 +42,26 @@ CODE_DIRS = {  # folder -> file suffixes taken from it (recursively)
 }
 # Never packed, even if tracked: environments and caches at any depth, and top-level folders of
 # data, results and build output (src/cnnrnn/data/ is code and stays).
-SKIP_DIRS = {".git", ".venv", "venv", "__pycache__", ".pytest_cache", ".cache", "node_modules", ".mypy_cache",
-             ".ruff_cache"}
+SKIP_DIRS = {
+    ".git",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".pytest_cache",
+    ".cache",
+    "node_modules",
+    ".mypy_cache",
+    ".ruff_cache",
+}
 SKIP_TOP = {"runs", "data", "weights", "build", "dist", "shared"}
 
 
 def check_login(login: str) -> str:
     if not isinstance(login, str) or not LOGIN_RE.fullmatch(login) or len(login) > MAX_LOGIN:
-        raise CnnrnnError(f"--login {login!r}: not a plain identifier (a letter, then letters, digits or _; "
-                          f"at most {MAX_LOGIN} characters)")
+        raise CnnrnnError(
+            f"--login {login!r}: not a plain identifier (a letter, then letters, digits or _; "
+            f"at most {MAX_LOGIN} characters)"
+        )
     return login
 
 
@@ -73,14 +84,20 @@ def find_source_root() -> Path:
     for candidate in (pkg.parent.parent, pkg.parent):
         if (candidate / "pyproject.toml").is_file() and (candidate / "src" / "cnnrnn").is_dir():
             return candidate
-    raise CnnrnnError(f"{pkg}: cnnrnn is not imported from a source checkout (no pyproject.toml beside src/); "
-                      "install it with `pip install -e .` from the repository to bundle the code")
+    raise CnnrnnError(
+        f"{pkg}: cnnrnn is not imported from a source checkout (no pyproject.toml beside src/); "
+        "install it with `pip install -e .` from the repository to bundle the code"
+    )
 
 
 def _git_files(root: Path) -> list[str] | None:
     try:
-        out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=root,
-                             capture_output=True, timeout=30)
+        out = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=root,
+            capture_output=True,
+            timeout=30,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     if out.returncode != 0:
@@ -95,8 +112,14 @@ def _walk_files(root: Path) -> list[str]:
     files = []
     for dirpath, dirnames, filenames in os.walk(root):
         top = Path(dirpath) == root
-        dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")
-                       and not d.endswith(".egg-info") and not (top and d in SKIP_TOP)]
+        dirnames[:] = [
+            d
+            for d in dirnames
+            if d not in SKIP_DIRS
+            and not d.startswith(".")
+            and not d.endswith(".egg-info")
+            and not (top and d in SKIP_TOP)
+        ]
         for name in filenames:
             files.append((Path(dirpath) / name).relative_to(root).as_posix())
     return files
@@ -154,9 +177,11 @@ def _cmd_bundle(args: argparse.Namespace) -> int:
 
 def register_cli(subparsers) -> None:
     p = subparsers.add_parser(
-        "bundle", help="write the hand-in ZIP dl22-2-LOGIN.zip (report + code)",
+        "bundle",
+        help="write the hand-in ZIP dl22-2-LOGIN.zip (report + code)",
         description="Write dl22-2-LOGIN.zip holding RUN_DIR/report.pdf and the code (package source, tests, "
-                    "scripts, README, pyproject, docs); no data, weights or caches.")
+        "scripts, README, pyproject, docs); no data, weights or caches.",
+    )
     p.add_argument("run_dir", metavar="RUN_DIR", help="run directory holding report.pdf")
     p.add_argument("--login", required=True, help="your login: a letter, then letters, digits or _")
     p.add_argument("--dest", default=None, help="folder for the ZIP (default: the current directory)")

@@ -36,9 +36,12 @@ COMMAND_MODULES = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cnnrnn", description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="\n".join(__doc__.split("\n")[2:10]))
+    parser = argparse.ArgumentParser(
+        prog="cnnrnn",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n".join(__doc__.split("\n")[2:10]),
+    )
     parser.add_argument("--version", action="version", version=f"cnnrnn {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
@@ -75,8 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt as e:
         how = "terminated (SIGTERM)" if isinstance(e, Terminated) else "interrupted"
-        print(f"cnnrnn: {how}; finished experiments are kept, run the same command again to resume",
-              file=sys.stderr)
+        print(f"cnnrnn: {how}; finished experiments are kept, run the same command again to resume", file=sys.stderr)
         return 143 if isinstance(e, Terminated) else 130
     finally:
         if in_main and before is not None:

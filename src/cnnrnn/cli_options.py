@@ -46,25 +46,50 @@ def positive_float(text: str) -> float:
 def add_run_args(p: argparse.ArgumentParser, default_out: str) -> None:
     """Options every training command takes."""
     p.add_argument("--out", default=default_out, help=f"run directory (default: {default_out})")
-    p.add_argument("--data", default=None,
-                   help="data root holding fashion-mnist/ and imdb/ (default: $CNNRNN_DATA, else ~/.cache/cnnrnn)")
-    p.add_argument("--device", default="auto", choices=DEVICE_CHOICES,
-                   help="compute device; auto picks cuda, then mps, then cpu (default: auto)")
-    p.add_argument("--preset", default="default", choices=PRESETS,
-                   help="quick: every path on small subsets (~a minute on a CPU); default: the assignment's "
-                        "settings plus explorations; full: larger, meant for a GPU or a cluster (default: default)")
+    p.add_argument(
+        "--data",
+        default=None,
+        help="data root holding fashion-mnist/ and imdb/ (default: $CNNRNN_DATA, else ~/.cache/cnnrnn)",
+    )
+    p.add_argument(
+        "--device",
+        default="auto",
+        choices=DEVICE_CHOICES,
+        help="compute device; auto picks cuda, then mps, then cpu (default: auto)",
+    )
+    p.add_argument(
+        "--preset",
+        default="default",
+        choices=PRESETS,
+        help="quick: every path on small subsets (~a minute on a CPU); default: the assignment's "
+        "settings plus explorations; full: larger, meant for a GPU or a cluster (default: default)",
+    )
     p.add_argument("--force", action="store_true", help="re-run tasks that finished earlier (default: resume)")
-    p.add_argument("--threads", type=positive_int, default=None,
-                   help="CPU threads for torch per task (default: torch's choice with --jobs 1, else 1 per process)")
-    p.add_argument("--jobs", type=positive_int, default=None,
-                   help="local executor: run tasks in this many processes at once, one thread each "
-                        "(2 is fastest on a 2-core CPU) (default: 1, in this process)")
-    p.add_argument("--executor", default="local", choices=("local", "ray"),
-                   help="where tasks run: local (this machine) or ray (a Ray cluster; pip install '.[ray]') "
-                        "(default: local)")
-    p.add_argument("--address", default=None, metavar="ADDR",
-                   help="with --executor ray: 'auto' or host:port of a running cluster (default: start Ray "
-                        "on this machine)")
+    p.add_argument(
+        "--threads",
+        type=positive_int,
+        default=None,
+        help="CPU threads for torch per task (default: torch's choice with --jobs 1, else 1 per process)",
+    )
+    p.add_argument(
+        "--jobs",
+        type=positive_int,
+        default=None,
+        help="local executor: run tasks in this many processes at once, one thread each "
+        "(2 is fastest on a 2-core CPU) (default: 1, in this process)",
+    )
+    p.add_argument(
+        "--executor",
+        default="local",
+        choices=("local", "ray"),
+        help="where tasks run: local (this machine) or ray (a Ray cluster; pip install '.[ray]') (default: local)",
+    )
+    p.add_argument(
+        "--address",
+        default=None,
+        metavar="ADDR",
+        help="with --executor ray: 'auto' or host:port of a running cluster (default: start Ray on this machine)",
+    )
 
 
 def settings_from_args(args: argparse.Namespace) -> RunSettings:
@@ -75,14 +100,22 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
         raise CnnrnnError("--address: only meaningful with --executor ray")
     if args.jobs is not None and args.executor != "local":
         # Ray runs as many tasks at once as the cluster has CPUs (one each, or --threads each)
-        raise CnnrnnError("--jobs: only meaningful with --executor local; on Ray the cluster's CPUs "
-                          "decide how many tasks run at once (see --threads)")
+        raise CnnrnnError(
+            "--jobs: only meaningful with --executor local; on Ray the cluster's CPUs "
+            "decide how many tasks run at once (see --threads)"
+        )
     threads = args.threads
     if threads:
         torch.set_num_threads(threads)
     root = data_root(args.data)
-    return RunSettings(out=out, device=resolve_device(args.device), data_root=root, preset=args.preset,
-                       threads=threads, data_fingerprint=functools.partial(dataset_fingerprint, data_root=root))
+    return RunSettings(
+        out=out,
+        device=resolve_device(args.device),
+        data_root=root,
+        preset=args.preset,
+        threads=threads,
+        data_fingerprint=functools.partial(dataset_fingerprint, data_root=root),
+    )
 
 
 def executor_from_args(args: argparse.Namespace):
@@ -102,8 +135,9 @@ def run_from_args(args: argparse.Namespace, experiments: list[Experiment], confi
     settings = settings_from_args(args)
     executor = executor_from_args(args)
     config = {"command": command_line(args), "preset": args.preset, "device": str(settings.device), **config}
-    log(f"{args.command}: preset {args.preset}, device {settings.device}, data {settings.data_root}, "
-        f"out {settings.out}")
+    log(
+        f"{args.command}: preset {args.preset}, device {settings.device}, data {settings.data_root}, out {settings.out}"
+    )
     results = run_experiments(experiments, settings, config=config, force=args.force, executor=executor)
     log(summary_markdown(results))
     return results

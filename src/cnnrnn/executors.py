@@ -16,7 +16,7 @@ import os
 import signal
 import threading
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 from cnnrnn.errors import CnnrnnError, os_error_message
 from cnnrnn.runner import Task, TaskEnv, TaskFailed, execute_task
@@ -54,6 +54,7 @@ def _init_worker(threads: int | None) -> None:
     # by cancel() never releases ("resource_tracker: ... leaked semaphore objects" on the way out);
     # a worker's bars are its own, so a thread lock is all they need
     from tqdm.auto import tqdm
+
     tqdm.set_lock(threading.RLock())
     tune_cpu_allocator()
     torch.set_num_threads(threads or 1)
@@ -86,8 +87,9 @@ class LocalExecutor:
         # one torch thread per worker unless --threads says otherwise (two processes with one thread
         # each keep a 2-core CPU far busier than one process with two)
         ctx = multiprocessing.get_context("spawn")  # fork after torch has started threads is unsafe
-        self._pool = cf.ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_init_worker,
-                                            initargs=(env.threads,))
+        self._pool = cf.ProcessPoolExecutor(
+            max_workers=self.jobs, mp_context=ctx, initializer=_init_worker, initargs=(env.threads,)
+        )
         try:
             futures = {self._pool.submit(_run_in_worker, task, env): task for task in tasks}
             for fut in cf.as_completed(futures):
@@ -103,7 +105,7 @@ class LocalExecutor:
     def cancel(self) -> None:
         """Drop the queued tasks and stop the running ones: their results would have nowhere to go."""
         if self._pool is not None:
-            workers = list((self._pool._processes or {}).values())   # shutdown() forgets them
+            workers = list((self._pool._processes or {}).values())  # shutdown() forgets them
             self._pool.shutdown(wait=False, cancel_futures=True)
             for w in workers:
                 if w.is_alive():

@@ -42,10 +42,17 @@ def run_all(args: argparse.Namespace) -> int:
 
 
 def register_cli(sub) -> None:
-    p = sub.add_parser("run", help="run every experiment (tasks 1a-2e), then write the PDF report",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "run",
+        help="run every experiment (tasks 1a-2e), then write the PDF report",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_run_args(p, default_out="runs/main")
-    p.add_argument("--no-verify", action="store_true",
-                   help="skip the official Fashion-MNIST checksums (for your own or subset files; the IDX header "
-                        "is still checked) (default: verify)")
+    p.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="skip the official Fashion-MNIST checksums (for your own or subset files; the IDX header "
+        "is still checked) (default: verify)",
+    )
     p.set_defaults(func=run_all)

@@ -33,17 +33,17 @@ from __future__ import annotations
 import os
 import re
 import socket
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterator
 
 from cnnrnn.errors import CnnrnnError
 from cnnrnn.executors import _init_worker, _run_in_worker
 from cnnrnn.runner import Task, TaskEnv, TaskFailed
 from cnnrnn.utils.progress import log
 
-MAX_RETRIES = 2        # new attempts for a task whose worker process died; exceptions are never retried
-GPU_FRACTION = 0.25    # of one GPU per task on a CUDA run, unless the task declares its own `gpus`
+MAX_RETRIES = 2  # new attempts for a task whose worker process died; exceptions are never retried
+GPU_FRACTION = 0.25  # of one GPU per task on a CUDA run, unless the task declares its own `gpus`
 INSTALL_HINT = "pip install 'cnnrnn[ray]' (in a clone: pip install '.[ray]')"
 
 
@@ -57,11 +57,13 @@ def import_ray():
 
 
 def check_address(address: str | None) -> str | None:
-    if address is None or address == "auto" or re.fullmatch(r"[A-Za-z0-9_.\-]+:\d{1,5}|\[[0-9A-Fa-f:]+\]:\d{1,5}",
-                                                              address):
+    if (
+        address is None
+        or address == "auto"
+        or re.fullmatch(r"[A-Za-z0-9_.\-]+:\d{1,5}|\[[0-9A-Fa-f:]+\]:\d{1,5}", address)
+    ):
         return address
-    raise CnnrnnError(f"--address {address!r}: use auto or HOST:PORT of the Ray head (what `ray start --head` "
-                      "printed)")
+    raise CnnrnnError(f"--address {address!r}: use auto or HOST:PORT of the Ray head (what `ray start --head` printed)")
 
 
 def probe(address: str, timeout: float = 10.0) -> None:
@@ -70,11 +72,14 @@ def probe(address: str, timeout: float = 10.0) -> None:
     try:
         socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
     except OSError as e:
-        raise CnnrnnError(f"--address {address}: no Ray head answers there ({e.strerror or e}); start one with "
-                          "`ray start --head` or check host and port") from None
+        raise CnnrnnError(
+            f"--address {address}: no Ray head answers there ({e.strerror or e}); start one with "
+            "`ray start --head` or check host and port"
+        ) from None
 
 
 # ---------------------------------------------------------------- on the worker
+
 
 def worker_env(env: TaskEnv) -> TaskEnv:
     """The task's environment as this worker's machine sees it: the driver's data root when that
@@ -96,28 +101,29 @@ def run_task(task: Task, env: TaskEnv):
 
 # ---------------------------------------------------------------- on the driver
 
+
 def _one_line(exc: BaseException, limit: int = 200) -> str:
     first = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
     text = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class RayExecutor:
     def __init__(self, address: str | None = None, *, max_retries: int = MAX_RETRIES):
-        self._ray = import_ray()          # before the run directory is touched
+        self._ray = import_ray()  # before the run directory is touched
         self.address = check_address(address)
         if self.address not in (None, "auto"):
             probe(self.address)
         self.max_retries = max_retries
-        self._refs: dict = {}             # ObjectRef -> Task, the tasks submitted and not yet reported
-        self._connected = False           # True while this executor holds the driver's connection
+        self._refs: dict = {}  # ObjectRef -> Task, the tasks submitted and not yet reported
+        self._connected = False  # True while this executor holds the driver's connection
 
     def describe(self) -> str:
         return f"ray, cluster at {self.address}" if self.address else "ray, started on this machine"
 
     def _connect(self) -> None:
         ray = self._ray
-        if ray.is_initialized():          # the caller connected already (e.g. a notebook): use that
+        if ray.is_initialized():  # the caller connected already (e.g. a notebook): use that
             return
         os.environ.setdefault("RAY_AUTH_MODE", "token")
         # "local" starts a new Ray instance here even when another one runs on this machine; no
@@ -126,8 +132,11 @@ class RayExecutor:
         try:
             ray.init(address=target, include_dashboard=False, logging_level="WARNING")
         except Exception as e:  # ConnectionError, AuthenticationError, ValueError, ...: one line for the user
-            hint = ("; token authentication is on: copy the head's ~/.ray/auth_token to this machine or set "
-                    "RAY_AUTH_TOKEN" if "token" in str(e).lower() else "")
+            hint = (
+                "; token authentication is on: copy the head's ~/.ray/auth_token to this machine or set RAY_AUTH_TOKEN"
+                if "token" in str(e).lower()
+                else ""
+            )
             where = f"--address {self.address}" if self.address else "--executor ray"
             raise CnnrnnError(f"{where}: cannot start or reach Ray ({_one_line(e)}){hint}") from None
         self._connected = True
@@ -146,9 +155,13 @@ class RayExecutor:
             remote = ray.remote(run_task)
             threads = env.threads or 1
             for task in tasks:
-                ref = remote.options(name=task.name, num_cpus=max(task.cpus, threads),
-                                     num_gpus=self._gpus(task, env), max_retries=self.max_retries,
-                                     retry_exceptions=False).remote(task, env)
+                ref = remote.options(
+                    name=task.name,
+                    num_cpus=max(task.cpus, threads),
+                    num_gpus=self._gpus(task, env),
+                    max_retries=self.max_retries,
+                    retry_exceptions=False,
+                ).remote(task, env)
                 self._refs[ref] = task
             while self._refs:
                 done, _ = ray.wait(list(self._refs), num_returns=1)
@@ -164,7 +177,7 @@ class RayExecutor:
             return ray.get(ref)
         except (ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError) as e:
             return TaskFailed(task.name, f"its worker died on all {self.max_retries + 1} attempts ({_one_line(e)})")
-        except ray.exceptions.RayError as e:      # cancelled, out of memory, cannot unpickle, ...
+        except ray.exceptions.RayError as e:  # cancelled, out of memory, cannot unpickle, ...
             return TaskFailed(task.name, _one_line(e))
 
     def cancel(self) -> None:

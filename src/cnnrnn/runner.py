@@ -35,16 +35,24 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
 from cnnrnn.errors import CnnrnnError
 from cnnrnn.utils.env import environment_info
-from cnnrnn.utils.io import (atomic_write_bytes, atomic_write_json, deep_merge, ensure_dir, read_json,
-                             remove_stale_temporaries, to_json)
+from cnnrnn.utils.io import (
+    atomic_write_bytes,
+    atomic_write_json,
+    deep_merge,
+    ensure_dir,
+    read_json,
+    remove_stale_temporaries,
+    to_json,
+)
 from cnnrnn.utils.progress import log
 from cnnrnn.utils.runlock import run_lock
 from cnnrnn.utils.seed import seed_everything
@@ -72,11 +80,11 @@ class TaskOutput:
 
 @dataclass(frozen=True)
 class Task:
-    name: str                           # unique and filesystem-safe, e.g. "fashion.simple_cnn.seed0"
-    fn: Callable[..., TaskOutput]       # module-level: fn(env, **kwargs)
-    kwargs: dict                        # its inputs (picklable: configs, names, seeds)
-    key: dict                           # the settings that decide its result; a change re-runs it
-    cpus: int = 1                       # resources, for executors that schedule them
+    name: str  # unique and filesystem-safe, e.g. "fashion.simple_cnn.seed0"
+    fn: Callable[..., TaskOutput]  # module-level: fn(env, **kwargs)
+    kwargs: dict  # its inputs (picklable: configs, names, seeds)
+    key: dict  # the settings that decide its result; a change re-runs it
+    cpus: int = 1  # resources, for executors that schedule them
     gpus: float = 0.0
 
 
@@ -85,8 +93,8 @@ class CombineContext:
     """What a combine function may read: its tasks' results and the fragments it declared in `needs`."""
 
     out: Path
-    results: dict[str, Any]             # task name -> TaskOutput.result
-    inputs: dict[str, dict]             # experiment name (from `needs`) -> its fragment
+    results: dict[str, Any]  # task name -> TaskOutput.result
+    inputs: dict[str, dict]  # experiment name (from `needs`) -> its fragment
 
     @property
     def figures_dir(self) -> Path:
@@ -123,7 +131,7 @@ class Experiment:
     combine: Callable[[CombineContext], dict]
     needs: tuple[str, ...] = ()
     description: str = ""
-    dataset: str | None = None          # what its tasks read ("fashion-mnist", "imdb"): see data_fingerprint
+    dataset: str | None = None  # what its tasks read ("fashion-mnist", "imdb"): see data_fingerprint
 
 
 def reading(dataset: str, experiments: list[Experiment]) -> list[Experiment]:
@@ -212,8 +220,9 @@ def _check_unique(experiments: list[Experiment]) -> None:
             raise ValueError(f"experiment {e.name!r} needs {missing}, which are not in this run")
 
 
-def run_experiments(experiments: list[Experiment], settings: RunSettings, *, config: dict, force: bool = False,
-                    executor=None) -> dict:
+def run_experiments(
+    experiments: list[Experiment], settings: RunSettings, *, config: dict, force: bool = False, executor=None
+) -> dict:
     """Run (or resume) `experiments` into `settings.out`; return the merged results.
 
     Tasks go to `executor` (default: this process, one after another). A task that fails fails its
@@ -254,11 +263,17 @@ def _run_locked(experiments: list[Experiment], settings: RunSettings, config: di
     if force:
         run_info["invocations"] = []
     invocations = run_info.setdefault("invocations", [])
-    for earlier in invocations:     # one that still says "running" was killed: its time is that of its last save
+    for earlier in invocations:  # one that still says "running" was killed: its time is that of its last save
         if earlier.get("ended") == "running":
             earlier["ended"] = "killed"
-    this_call = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "wall_seconds": 0.0,
-                 "tasks_run": 0, "tasks_kept": 0, "ended": "running", "git_commit": env.get("git_commit")}
+    this_call = {
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "wall_seconds": 0.0,
+        "tasks_run": 0,
+        "tasks_kept": 0,
+        "ended": "running",
+        "git_commit": env.get("git_commit"),
+    }
     invocations.append(this_call)
 
     t_start = time.perf_counter()
@@ -267,8 +282,10 @@ def _run_locked(experiments: list[Experiment], settings: RunSettings, config: di
     pending: list[Task] = []
     # the data each task reads, as a digest (computed once per dataset): a task that finished on
     # other data runs again, and says so
-    fingerprints = {d: settings.data_fingerprint(d) if settings.data_fingerprint else None
-                    for d in dict.fromkeys(e.dataset for e in experiments if e.dataset)}
+    fingerprints = {
+        d: settings.data_fingerprint(d) if settings.data_fingerprint else None
+        for d in dict.fromkeys(e.dataset for e in experiments if e.dataset)
+    }
     data_of = {t.name: fingerprints.get(e.dataset) for e in experiments for t in e.tasks}
     changed: dict[str, int] = {}
     for exp in experiments:
@@ -276,7 +293,7 @@ def _run_locked(experiments: list[Experiment], settings: RunSettings, config: di
             entry = None if force else cached_task(out, task)
             data = data_of[task.name]
             if entry is not None and data is not None and entry.get("data") not in (None, data):
-                changed[exp.dataset] = changed.get(exp.dataset, 0) + 1   # finished on other data
+                changed[exp.dataset] = changed.get(exp.dataset, 0) + 1  # finished on other data
                 entry = None
             if entry is None:
                 pending.append(task)
@@ -288,18 +305,23 @@ def _run_locked(experiments: list[Experiment], settings: RunSettings, config: di
     this_call["tasks_kept"] = kept
     for dataset, n in changed.items():
         log(f"runner: the {dataset} data changed since {n} finished task(s) ran on it: they run again")
-    log(f"runner: {len(experiments)} experiments, {n_tasks} tasks ({kept} finished earlier and kept), "
-        f"executor {executor.describe()}, out {out}")
+    log(
+        f"runner: {len(experiments)} experiments, {n_tasks} tasks ({kept} finished earlier and kept), "
+        f"executor {executor.describe()}, out {out}"
+    )
 
-    failed: dict[str, str] = {}          # task or experiment name -> one-line reason
+    failed: dict[str, str] = {}  # task or experiment name -> one-line reason
     fragments: dict[str, dict] = {}
     done_experiments: set[str] = set()
     task_of = {t.name: e.name for e in experiments for t in e.tasks}
 
     def save(ended: str = "running"):
         run_info["seconds"] = sum(s for s, _ in task_seconds.values())
-        this_call.update(wall_seconds=round(time.perf_counter() - t_start, 3), ended=ended,
-                         tasks_run=sum(1 for _, reused in task_seconds.values() if not reused))
+        this_call.update(
+            wall_seconds=round(time.perf_counter() - t_start, 3),
+            ended=ended,
+            tasks_run=sum(1 for _, reused in task_seconds.values() if not reused),
+        )
         run_info["wall_seconds"] = round(sum(c.get("wall_seconds", 0.0) for c in invocations), 3)
         run_info["failed"] = dict(failed)
         atomic_write_json(results_path, results)
@@ -318,8 +340,9 @@ def _run_locked(experiments: list[Experiment], settings: RunSettings, config: di
                     continue
                 if not all(t.name in task_results for t in exp.tasks) or not all(n in fragments for n in exp.needs):
                     continue
-                ctx = CombineContext(out, {t.name: task_results[t.name] for t in exp.tasks},
-                                     {n: fragments[n] for n in exp.needs})
+                ctx = CombineContext(
+                    out, {t.name: task_results[t.name] for t in exp.tasks}, {n: fragments[n] for n in exp.needs}
+                )
                 try:
                     fragment = normalise(exp.combine(ctx) or {})
                 except CnnrnnError as e:
@@ -330,8 +353,10 @@ def _run_locked(experiments: list[Experiment], settings: RunSettings, config: di
                 fragments[exp.name] = fragment
                 deep_merge(results, fragment)
                 secs = [task_seconds[t.name] for t in exp.tasks]
-                run_info["experiments"][exp.name] = {"seconds": sum(s for s, _ in secs),
-                                                     "reused": bool(secs) and all(r for _, r in secs)}
+                run_info["experiments"][exp.name] = {
+                    "seconds": sum(s for s, _ in secs),
+                    "reused": bool(secs) and all(r for _, r in secs),
+                }
                 done_experiments.add(exp.name)
                 progress_made = True
         save()
@@ -350,8 +375,13 @@ def _run_locked(experiments: list[Experiment], settings: RunSettings, config: di
                 for rel, data in output.files.items():
                     atomic_write_bytes(out / rel, data)
                     written.append(rel)
-                record = {"name": task.name, "key": task.key, "seconds": seconds, "result": output.result,
-                          "files": written}
+                record = {
+                    "name": task.name,
+                    "key": task.key,
+                    "seconds": seconds,
+                    "result": output.result,
+                    "files": written,
+                }
                 if data_of[task.name] is not None:
                     record["data"] = data_of[task.name]
                 atomic_write_json(_task_file(out, task.name), record)
@@ -369,7 +399,9 @@ def _run_locked(experiments: list[Experiment], settings: RunSettings, config: di
     save("failed" if failed else "complete")
     if failed:
         first = next(iter(failed.items()))
-        raise CnnrnnError(f"{len(failed)} task(s)/experiment(s) failed ({', '.join(failed)}); first: "
-                          f"{first[0]}: {first[1]}; the rest completed and is kept: fix the cause and run the "
-                          "same command again")
+        raise CnnrnnError(
+            f"{len(failed)} task(s)/experiment(s) failed ({', '.join(failed)}); first: "
+            f"{first[0]}: {first[1]}; the rest completed and is kept: fix the cause and run the "
+            "same command again"
+        )
     return results

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 import torch
 import torch.nn.functional as F
@@ -36,8 +36,10 @@ class NonFiniteLoss(CnnrnnError):
     def __init__(self, step: int, value: float, where: str = "", epoch: int | None = None):
         self.step, self.value = step, value
         at = f"epoch {epoch}, step {step}" if epoch is not None else f"step {step}"
-        super().__init__(f"{where + ': ' if where else ''}training loss became {value} at {at}; lower the "
-                         "learning rate (or, for IMDB, clip gradients with --grad-clip) and run again")
+        super().__init__(
+            f"{where + ': ' if where else ''}training loss became {value} at {at}; lower the "
+            "learning rate (or, for IMDB, clip gradients with --grad-clip) and run again"
+        )
 
 
 def argmax_predict(output: torch.Tensor) -> torch.Tensor:
@@ -54,9 +56,18 @@ def _forward(model: nn.Module, inputs) -> torch.Tensor:
     return model(*inputs) if isinstance(inputs, tuple) else model(inputs)
 
 
-def train_one_epoch(model: nn.Module, batches: Iterable[Batch], loss_fn: Callable, optimizer: torch.optim.Optimizer,
-                    *, predict: Callable = argmax_predict, grad_clip: float | None = None,
-                    step_scheduler=None, track_grad_norm: bool = False, amp_dtype: torch.dtype | None = None) -> dict:
+def train_one_epoch(
+    model: nn.Module,
+    batches: Iterable[Batch],
+    loss_fn: Callable,
+    optimizer: torch.optim.Optimizer,
+    *,
+    predict: Callable = argmax_predict,
+    grad_clip: float | None = None,
+    step_scheduler=None,
+    track_grad_norm: bool = False,
+    amp_dtype: torch.dtype | None = None,
+) -> dict:
     """One pass over `batches`: forward, loss, backward, optimizer step per batch
     (and `step_scheduler.step()` after each optimizer step, for per-step learning-rate schedules).
 
@@ -109,8 +120,14 @@ def train_one_epoch(model: nn.Module, batches: Iterable[Batch], loss_fn: Callabl
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, batches: Iterable[Batch], loss_fn: Callable, *, predict: Callable = argmax_predict,
-             keep_outputs: bool = False) -> dict:
+def evaluate(
+    model: nn.Module,
+    batches: Iterable[Batch],
+    loss_fn: Callable,
+    *,
+    predict: Callable = argmax_predict,
+    keep_outputs: bool = False,
+) -> dict:
     """Loss and accuracy over `batches` in eval mode (dropout off).
 
     With keep_outputs=True the result also holds "outputs" and "targets" (concatenated, on the
@@ -140,11 +157,24 @@ def evaluate(model: nn.Module, batches: Iterable[Batch], loss_fn: Callable, *, p
     return result
 
 
-def fit(model: nn.Module, train_batches: Callable[[int], Iterable[Batch]], val_batches: Callable[[], Iterable[Batch]] | None,
-        loss_fn: Callable, optimizer: torch.optim.Optimizer, *, epochs: int, predict: Callable = argmax_predict,
-        scheduler=None, scheduler_interval: str = "epoch", grad_clip: float | None = None,
-        eval_loss_fn: Callable | None = None, on_epoch: Callable[[dict], None] | None = None,
-        where: str = "", track_grad_norm: bool = False, amp_dtype: torch.dtype | None = None) -> list[dict]:
+def fit(
+    model: nn.Module,
+    train_batches: Callable[[int], Iterable[Batch]],
+    val_batches: Callable[[], Iterable[Batch]] | None,
+    loss_fn: Callable,
+    optimizer: torch.optim.Optimizer,
+    *,
+    epochs: int,
+    predict: Callable = argmax_predict,
+    scheduler=None,
+    scheduler_interval: str = "epoch",
+    grad_clip: float | None = None,
+    eval_loss_fn: Callable | None = None,
+    on_epoch: Callable[[dict], None] | None = None,
+    where: str = "",
+    track_grad_norm: bool = False,
+    amp_dtype: torch.dtype | None = None,
+) -> list[dict]:
     """Train for `epochs`; return one history row per epoch.
 
     Row: {epoch, train_loss, train_accuracy, val_loss, val_accuracy, seconds, lr}. The validation
@@ -162,9 +192,17 @@ def fit(model: nn.Module, train_batches: Callable[[int], Iterable[Batch]], val_b
         t0 = time.perf_counter()
         lr = optimizer.param_groups[0]["lr"]
         try:
-            tr = train_one_epoch(model, train_batches(epoch), loss_fn, optimizer, predict=predict,
-                                 grad_clip=grad_clip, step_scheduler=per_step, track_grad_norm=track_grad_norm,
-                                 amp_dtype=amp_dtype)
+            tr = train_one_epoch(
+                model,
+                train_batches(epoch),
+                loss_fn,
+                optimizer,
+                predict=predict,
+                grad_clip=grad_clip,
+                step_scheduler=per_step,
+                track_grad_norm=track_grad_norm,
+                amp_dtype=amp_dtype,
+            )
         except NonFiniteLoss as e:
             raise NonFiniteLoss(e.step, e.value, where, epoch) from None
         row = {"epoch": epoch, "train_loss": tr["loss"], "train_accuracy": tr["accuracy"]}
@@ -185,6 +223,7 @@ def fit(model: nn.Module, train_batches: Callable[[int], Iterable[Batch]], val_b
 
 # ---------------------------------------------------------------- schedules, losses, test-time averaging
 
+
 def one_cycle_lambda(total_steps: int, warmup: float = 0.15) -> Callable[[int], float]:
     """Per-step factor: linear warm-up from 10% over the first `warmup` of the steps, then linear
     decay to 0 at the last step (short runs end at a small rate, which is where they gain most)."""
@@ -194,6 +233,7 @@ def one_cycle_lambda(total_steps: int, warmup: float = 0.15) -> Callable[[int], 
         if step < w:
             return 0.1 + 0.9 * step / w
         return max(0.0, (total_steps - step) / max(1, total_steps - w))
+
     return f
 
 
@@ -235,6 +275,7 @@ class FlipAverage(nn.Module):
 
 
 # ---------------------------------------------------------------- weights (safetensors only)
+
 
 def weights_bytes(model: nn.Module) -> bytes:
     """The model's state as safetensors bytes (tasks return these; the driver writes the file)."""

@@ -19,18 +19,20 @@ The rule for differences (the one place it is written):
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 from cnnrnn.utils.stats import summarize, welch_t_test
 
-CHANCE_BCE = math.log(2)            # binary cross-entropy of always predicting 0.5
-CHANCE_TOLERANCE = 0.05             # "at chance": within 5 % of ln 2
-OVERFIT_TOLERANCE = 0.01            # overfitting: final validation loss > 1 % above its minimum
-STILL_IMPROVING = 0.002             # the last epoch raised validation accuracy by more than this
-MIN_SEEDS = 3                       # fewer seeds on either side: no verdict on a difference
+CHANCE_BCE = math.log(2)  # binary cross-entropy of always predicting 0.5
+CHANCE_TOLERANCE = 0.05  # "at chance": within 5 % of ln 2
+OVERFIT_TOLERANCE = 0.01  # overfitting: final validation loss > 1 % above its minimum
+STILL_IMPROVING = 0.002  # the last epoch raised validation accuracy by more than this
+MIN_SEEDS = 3  # fewer seeds on either side: no verdict on a difference
 
-RULE = ("paired over seeds: the 95 % interval of the per-seed differences excludes 0; unpaired: the two 95 % "
-        f"intervals do not overlap; fewer than {MIN_SEEDS} seeds: no verdict")
+RULE = (
+    "paired over seeds: the 95 % interval of the per-seed differences excludes 0; unpaired: the two 95 % "
+    f"intervals do not overlap; fewer than {MIN_SEEDS} seeds: no verdict"
+)
 
 
 def near_chance(loss: float) -> bool:
@@ -52,8 +54,13 @@ def _paired(a: Sequence[float], b: Sequence[float]) -> dict:
             p = float(2 * stats.t.sf(abs(t), n - 1))
         except ImportError:  # pragma: no cover
             p = float("nan")
-    return {"diff": s["mean"], "ci95": s["ci95"], "p": p, "test": "paired t-test", "real": not (
-        s["ci95"][0] <= 0 <= s["ci95"][1])}
+    return {
+        "diff": s["mean"],
+        "ci95": s["ci95"],
+        "p": p,
+        "test": "paired t-test",
+        "real": not (s["ci95"][0] <= 0 <= s["ci95"][1]),
+    }
 
 
 def compare(a: Sequence[float], b: Sequence[float], *, paired: bool, name_a: str = "a", name_b: str = "b") -> dict:
@@ -63,8 +70,19 @@ def compare(a: Sequence[float], b: Sequence[float], *, paired: bool, name_a: str
     """
     a, b = [float(x) for x in a], [float(x) for x in b]
     sa, sb = summarize(a), summarize(b)
-    out = {"a": name_a, "b": name_b, "a_mean": sa["mean"], "b_mean": sb["mean"], "diff": sa["mean"] - sb["mean"],
-           "n_a": len(a), "n_b": len(b), "paired": bool(paired), "ci95": None, "p": None, "test": None}
+    out = {
+        "a": name_a,
+        "b": name_b,
+        "a_mean": sa["mean"],
+        "b_mean": sb["mean"],
+        "diff": sa["mean"] - sb["mean"],
+        "n_a": len(a),
+        "n_b": len(b),
+        "paired": bool(paired),
+        "ci95": None,
+        "p": None,
+        "test": None,
+    }
     if len(a) < MIN_SEEDS or len(b) < MIN_SEEDS:
         out["verdict"], out["winner"] = "too few seeds", None
         return out
@@ -78,8 +96,11 @@ def compare(a: Sequence[float], b: Sequence[float], *, paired: bool, name_a: str
         w = welch_t_test(a, b)
         half_a = sa["ci95"][1] - sa["mean"]
         half_b = sb["ci95"][1] - sb["mean"]
-        out.update(p=w["p"], test="Welch's t-test (reported); rule: 95 % intervals do not overlap",
-                   ci95=[out["diff"] - half_a - half_b, out["diff"] + half_a + half_b])
+        out.update(
+            p=w["p"],
+            test="Welch's t-test (reported); rule: 95 % intervals do not overlap",
+            ci95=[out["diff"] - half_a - half_b, out["diff"] + half_a + half_b],
+        )
         real = sa["ci95"][1] < sb["ci95"][0] or sb["ci95"][1] < sa["ci95"][0]
     out["verdict"] = (name_a if out["diff"] > 0 else name_b) if real else "no difference"
     out["winner"] = ("a" if out["diff"] > 0 else "b") if real else None
@@ -130,8 +151,15 @@ def curve_facts(histories: list[list[dict]]) -> dict:
     best = min(range(epochs), key=lambda e: val_loss[e])
     last_gain = val_acc[-1] - val_acc[-2] if epochs > 1 else 0.0
     overfit = best + 1 < epochs and val_loss[-1] > (1 + OVERFIT_TOLERANCE) * val_loss[best]
-    return {"epochs": epochs, "val_loss": val_loss, "val_accuracy": val_acc, "train_accuracy": tr_acc,
-            "train_loss": tr_loss, "best_epoch": best + 1, "last_gain": last_gain, "overfit": overfit,
-            "still_improving": best + 1 == epochs and last_gain > STILL_IMPROVING,
-            "gap": tr_acc[-1] - val_acc[-1]}
-
+    return {
+        "epochs": epochs,
+        "val_loss": val_loss,
+        "val_accuracy": val_acc,
+        "train_accuracy": tr_acc,
+        "train_loss": tr_loss,
+        "best_epoch": best + 1,
+        "last_gain": last_gain,
+        "overfit": overfit,
+        "still_improving": best + 1 == epochs and last_gain > STILL_IMPROVING,
+        "gap": tr_acc[-1] - val_acc[-1],
+    }

@@ -1,7 +1,7 @@
 """Data augmentation on whole batches, as tensor ops on the device (no per-image Python).
 
-    x = random_crop_flip(x, pad=2, generator=g)     # shifts of up to 2 pixels and mirror flips
-    x = random_erase(x, p=0.5, generator=g)         # zero a random rectangle in half of the images
+x = random_crop_flip(x, pad=2, generator=g)     # shifts of up to 2 pixels and mirror flips
+x = random_erase(x, p=0.5, generator=g)         # zero a random rectangle in half of the images
 """
 
 from __future__ import annotations
@@ -26,15 +26,20 @@ def random_crop_flip(x: torch.Tensor, pad: int = 2, generator: torch.Generator |
     h, w = x.shape[-2:]
     ar_h = torch.arange(h, device=dev)
     ar_w = torch.arange(w, device=dev)
-    rows = (dy[:, None] + ar_h[None, :])                          # (B, H)
+    rows = dy[:, None] + ar_h[None, :]  # (B, H)
     cols = dx[:, None] + torch.where(flip[:, None], ar_w.flip(0)[None, :], ar_w[None, :])  # (B, W)
     bidx = torch.arange(b, device=dev)[:, None, None]
     return padded[:, 0][bidx, rows[:, :, None], cols[:, None, :]].unsqueeze(1)
 
 
-
-def random_erase(x: torch.Tensor, p: float = 0.5, smin: float = 0.02, smax: float = 0.25, rmin: float = 0.3,
-                 generator: torch.Generator | None = None) -> torch.Tensor:
+def random_erase(
+    x: torch.Tensor,
+    p: float = 0.5,
+    smin: float = 0.02,
+    smax: float = 0.25,
+    rmin: float = 0.3,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
     """Random erasing (Zhong et al. 2020; zero fill, as cutout) on a batch (B, 1, H, W): with probability
     `p` per image, a rectangle whose area is a fraction U[smin, smax] of the image and whose aspect
     ratio is log-uniform in [rmin, 1/rmin] is set to 0. Random numbers come from `generator` on the

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from cnnrnn.utils.io import atomic_path, atomic_write_json, file_digest, read_json
 
@@ -48,7 +48,9 @@ def files_fingerprint(root: Path, files: list[Path]) -> dict:
     for p in sorted(files):
         st = p.stat()
         total += st.st_size
-        h.update(f"{p.relative_to(root).as_posix()}\t{st.st_size}\t{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+        h.update(
+            f"{p.relative_to(root).as_posix()}\t{st.st_size}\t{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape")
+        )
     return {"files": len(files), "bytes": total, "digest": h.hexdigest()}
 
 
@@ -83,8 +85,13 @@ def write_cache(cache: Path, write: Callable[[Path], None], *, source: str, fing
     cache = Path(cache)
     with atomic_path(cache) as tmp:
         write(tmp)
-        atomic_write_json(record_path(cache), {
-            "source": source, "fingerprint": fingerprint,
-            "cache": {"bytes": os.path.getsize(tmp), "sha256": file_digest(tmp)},
-            "note": "written by cnnrnn; the cache is rebuilt when its source changes or it does not match"})
+        atomic_write_json(
+            record_path(cache),
+            {
+                "source": source,
+                "fingerprint": fingerprint,
+                "cache": {"bytes": os.path.getsize(tmp), "sha256": file_digest(tmp)},
+                "note": "written by cnnrnn; the cache is rebuilt when its source changes or it does not match",
+            },
+        )
     return cache

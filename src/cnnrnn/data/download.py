@@ -26,11 +26,11 @@ from cnnrnn.errors import CnnrnnError
 from cnnrnn.utils.io import atomic_path, file_digest, remove_stale_temporaries
 from cnnrnn.utils.progress import log
 
-CONNECT_TIMEOUT = 10.0      # seconds to open the connection and get the response headers
-READ_TIMEOUT = 30.0         # seconds without a single byte before the transfer counts as stalled
-ATTEMPTS = 3                # tries per file
-BACKOFF = 2.0               # seconds before the 2nd try, doubled before each further one
-PROGRESS_EVERY = 5.0        # seconds between progress lines
+CONNECT_TIMEOUT = 10.0  # seconds to open the connection and get the response headers
+READ_TIMEOUT = 30.0  # seconds without a single byte before the transfer counts as stalled
+ATTEMPTS = 3  # tries per file
+BACKOFF = 2.0  # seconds before the 2nd try, doubled before each further one
+PROGRESS_EVERY = 5.0  # seconds between progress lines
 PROGRESS_MIN_BYTES = 8 << 20  # smaller files download silently
 CHUNK = 1 << 16
 
@@ -46,8 +46,10 @@ def verify_checksum(path: Path, *, md5: str | None = None, sha256: str | None = 
             continue
         got = file_digest(path, algo)
         if got != expected.lower():
-            raise CnnrnnError(f"{path}: {algo} checksum mismatch (expected {expected}, got {got}); "
-                              f"the file is corrupt or not the official one: delete it and try again")
+            raise CnnrnnError(
+                f"{path}: {algo} checksum mismatch (expected {expected}, got {got}); "
+                f"the file is corrupt or not the official one: delete it and try again"
+            )
 
 
 def _set_read_timeout(resp, seconds: float) -> None:
@@ -92,7 +94,7 @@ def _fetch(url: str, tmp: Path, *, connect_timeout: float, read_timeout: float) 
             while True:
                 try:
                     block = resp.read(CHUNK)
-                except (TimeoutError, socket.timeout):
+                except TimeoutError:
                     raise _Retry(f"no data for {read_timeout:g} s after {_size_text(have + got)}") from None
                 except (http.client.IncompleteRead, ConnectionError) as e:
                     raise _Retry(f"connection dropped after {_size_text(have + got)} ({type(e).__name__})") from None
@@ -104,15 +106,26 @@ def _fetch(url: str, tmp: Path, *, connect_timeout: float, read_timeout: float) 
                 if show and now - last >= PROGRESS_EVERY:
                     last = now
                     of = f" of {_size_text(total)} ({(have + got) / total:.0%})" if total else ""
-                    log(f"download: {Path(url).name}: {_size_text(have + got)}{of}, "
-                        f"{got / max(now - t0, 1e-9) / 1e6:.1f} MB/s")
+                    log(
+                        f"download: {Path(url).name}: {_size_text(have + got)}{of}, "
+                        f"{got / max(now - t0, 1e-9) / 1e6:.1f} MB/s"
+                    )
     if total is not None and have + got < total:
         raise _Retry(f"connection closed after {have + got} of {total} bytes")
 
 
-def download(url: str, dest: str | os.PathLike, *, md5: str | None = None, sha256: str | None = None,
-             hint: str = "", connect_timeout: float | None = None, read_timeout: float | None = None,
-             attempts: int | None = None, backoff: float | None = None) -> Path:
+def download(
+    url: str,
+    dest: str | os.PathLike,
+    *,
+    md5: str | None = None,
+    sha256: str | None = None,
+    hint: str = "",
+    connect_timeout: float | None = None,
+    read_timeout: float | None = None,
+    attempts: int | None = None,
+    backoff: float | None = None,
+) -> Path:
     """Fetch `url` to `dest` atomically; the checksum is checked before the file appears at `dest`.
 
     Timeouts, attempts and back-off default to the module constants. Raises CnnrnnError (one line
@@ -134,14 +147,14 @@ def download(url: str, dest: str | os.PathLike, *, md5: str | None = None, sha25
                     break
                 except _Retry as e:
                     reason = str(e)
-                except (urllib.error.URLError, TimeoutError, socket.timeout, ConnectionError,
-                        http.client.HTTPException) as e:
+                except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException) as e:
                     if isinstance(e, urllib.error.HTTPError):  # 404 and the like: another try won't help
                         raise CnnrnnError(f"cannot download {url} (HTTP {e.code} {e.reason}); {by_hand}") from None
                     cause = getattr(e, "reason", e)
                     reason = str(cause) or type(cause).__name__
-                    if not isinstance(cause, (TimeoutError, socket.timeout, ConnectionError,
-                                              http.client.HTTPException)):
+                    if not isinstance(
+                        cause, (TimeoutError, socket.timeout, ConnectionError, http.client.HTTPException)
+                    ):
                         # no network, unknown host, a missing local file: waiting will not help
                         raise CnnrnnError(f"cannot download {url} ({reason}); {by_hand}") from None
                 if attempt == attempts:

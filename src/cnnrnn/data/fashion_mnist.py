@@ -22,9 +22,9 @@ import gzip
 import hashlib
 import struct
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import torch
@@ -35,19 +35,26 @@ from cnnrnn.utils.progress import warn_once
 
 BASE_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 SUBDIR = "fashion-mnist"
-CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-           "Ankle boot"]
+CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
 # name -> (md5 of the official .gz, sha256 of the uncompressed IDX bytes); see ../shared/data/README.md
 FILES = {
-    "train-images-idx3-ubyte.gz": ("8d4fb7e6c68d591d4c3dfef9ec88bf0d",
-                                   "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
-    "train-labels-idx1-ubyte.gz": ("25c81989df183df01b3e8a0aad5dffbe",
-                                   "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
-    "t10k-images-idx3-ubyte.gz": ("bef4ecab320f06d8554ea6380940ec79",
-                                  "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
-    "t10k-labels-idx1-ubyte.gz": ("bb300cfdad3c16e7a12a480ee83cd310",
-                                  "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
+    "train-images-idx3-ubyte.gz": (
+        "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+        "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    ),
+    "train-labels-idx1-ubyte.gz": (
+        "25c81989df183df01b3e8a0aad5dffbe",
+        "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    ),
+    "t10k-images-idx3-ubyte.gz": (
+        "bef4ecab320f06d8554ea6380940ec79",
+        "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    ),
+    "t10k-labels-idx1-ubyte.gz": (
+        "bb300cfdad3c16e7a12a480ee83cd310",
+        "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+    ),
 }
 IMAGE_MAGIC, LABEL_MAGIC = 0x00000803, 0x00000801
 
@@ -110,15 +117,19 @@ def read_pair(folder: Path, prefix: str, *, verify: bool = True) -> tuple[np.nda
         raw = _read_gz(path)
         digest = hashlib.sha256(raw).hexdigest()
         if verify and digest != FILES[name][1]:
-            raise CnnrnnError(f"{path}: sha256 checksum mismatch of the uncompressed data (expected "
-                              f"{FILES[name][1]}, got {digest}); the file is corrupt or not the official one: "
-                              f"delete it and try again")
+            raise CnnrnnError(
+                f"{path}: sha256 checksum mismatch of the uncompressed data (expected "
+                f"{FILES[name][1]}, got {digest}); the file is corrupt or not the official one: "
+                f"delete it and try again"
+            )
         digests[name] = digest
         out.append(parse_idx(raw, path, magic=magic))
     images, labels = out
     if len(images) != len(labels):
-        raise CnnrnnError(f"{folder / (prefix + '-labels-idx1-ubyte.gz')}: {len(labels)} labels for "
-                          f"{len(images)} images in {prefix}-images-idx3-ubyte.gz")
+        raise CnnrnnError(
+            f"{folder / (prefix + '-labels-idx1-ubyte.gz')}: {len(labels)} labels for "
+            f"{len(images)} images in {prefix}-images-idx3-ubyte.gz"
+        )
     return images, labels, digests
 
 
@@ -166,9 +177,11 @@ class FashionMNIST:
         train_idx = perm[mask[perm]]  # random order, so a train_limit subset is a random sample
         if train_limit is not None:
             if train_limit > len(train_idx):
-                warn_once(f"Fashion-MNIST: a training limit of {train_limit:,} images (--train-limit) is more than "
-                          f"the {len(train_idx):,} training images left beside the {val_size:,}-image validation "
-                          f"split: using {len(train_idx):,}")
+                warn_once(
+                    f"Fashion-MNIST: a training limit of {train_limit:,} images (--train-limit) is more than "
+                    f"the {len(train_idx):,} training images left beside the {val_size:,}-image validation "
+                    f"split: using {len(train_idx):,}"
+                )
             train_idx = train_idx[:train_limit]
         train_idx, val_idx = train_idx.sort().values, val_idx.sort().values
         dev = self.train_x.device
@@ -176,8 +189,9 @@ class FashionMNIST:
         return Split(self.train_x[train_idx], self.train_y[train_idx], self.train_x[val_idx], self.train_y[val_idx])
 
 
-def load_fashion_mnist(root: Path, device: torch.device | str = "cpu", *, verify: bool = True,
-                       base_url: str = BASE_URL) -> FashionMNIST:
+def load_fashion_mnist(
+    root: Path, device: torch.device | str = "cpu", *, verify: bool = True, base_url: str = BASE_URL
+) -> FashionMNIST:
     folder = ensure_files(Path(root), base_url=base_url, verify=verify)
     train_x, train_y, d1 = read_pair(folder, "train", verify=verify)
     test_x, test_y, d2 = read_pair(folder, "t10k", verify=verify)
@@ -185,8 +199,14 @@ def load_fashion_mnist(root: Path, device: torch.device | str = "cpu", *, verify
     def t(a: np.ndarray, dtype) -> torch.Tensor:
         return torch.from_numpy(a.copy()).to(device=device, dtype=dtype)
 
-    return FashionMNIST(t(train_x, torch.uint8), t(train_y, torch.long), t(test_x, torch.uint8),
-                        t(test_y, torch.long), folder, {**d1, **d2})
+    return FashionMNIST(
+        t(train_x, torch.uint8),
+        t(train_y, torch.long),
+        t(test_x, torch.uint8),
+        t(test_y, torch.long),
+        folder,
+        {**d1, **d2},
+    )
 
 
 def to_float(x: torch.Tensor) -> torch.Tensor:
@@ -194,16 +214,17 @@ def to_float(x: torch.Tensor) -> torch.Tensor:
     return x.unsqueeze(1).float().div_(255.0)
 
 
-def batches(x: torch.Tensor, y: torch.Tensor, batch_size: int, *, generator: torch.Generator | None = None,
-            transform=None) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+def batches(
+    x: torch.Tensor, y: torch.Tensor, batch_size: int, *, generator: torch.Generator | None = None, transform=None
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Batches cut by index: shuffled with `generator` (a per-epoch permutation), in order without it."""
     n = len(y)
     if generator is not None:
         order = torch.randperm(n, generator=generator).to(x.device)
         for i in range(0, n, batch_size):
-            idx = order[i:i + batch_size]
+            idx = order[i : i + batch_size]
             xb = to_float(x[idx])
             yield (transform(xb) if transform is not None else xb), y[idx]
     else:
         for i in range(0, n, batch_size):
-            yield to_float(x[i:i + batch_size]), y[i:i + batch_size]
+            yield to_float(x[i : i + batch_size]), y[i : i + batch_size]

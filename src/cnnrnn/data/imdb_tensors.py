@@ -34,14 +34,14 @@ from cnnrnn.utils.progress import warn_once
 class DataSpec:
     """Everything that decides the prepared tensors (and so belongs in a task's cache key)."""
 
-    train_size: int = 4000          # reviews from the official training split (train + val)
+    train_size: int = 4000  # reviews from the official training split (train + val)
     val_fraction: float = 0.1
-    test_size: int = 5000           # stratified sample of the official test split; 25000 = all of it
+    test_size: int = 5000  # stratified sample of the official test split; 25000 = all of it
     subset_seed: int = 0
     min_freq: int = 1
     max_vocab: int | None = None
     max_seq_len: int = 200
-    truncation: str = "head"        # "head": the first max_seq_len tokens; "headtail": first and last half
+    truncation: str = "head"  # "head": the first max_seq_len tokens; "headtail": first and last half
 
 
 @dataclass
@@ -50,7 +50,7 @@ class ReviewTensors:
 
     tokens: torch.Tensor
     lengths: torch.Tensor
-    labels: torch.Tensor      # float32, BCELoss targets
+    labels: torch.Tensor  # float32, BCELoss targets
     lengths_cpu: torch.Tensor
 
     def __len__(self) -> int:
@@ -64,7 +64,7 @@ class Prepared:
     val: ReviewTensors
     test: ReviewTensors
     info: dict
-    texts: dict   # {"train": [...], "val": [...], "test": [...]} raw texts for the classical baselines
+    texts: dict  # {"train": [...], "val": [...], "test": [...]} raw texts for the classical baselines
     labels: dict  # numpy labels of the same
 
 
@@ -82,8 +82,9 @@ def _test_tokens(imdb_dir: str, test_size: int, seed: int):
 
 def _tensors(token_lists, labels, vocab, spec: DataSpec, device) -> ReviewTensors:
     tokens, lengths = encode(token_lists, vocab, spec.max_seq_len, spec.truncation)
-    return ReviewTensors(tokens.to(device), lengths.to(device),
-                         torch.as_tensor(labels, dtype=torch.float32).to(device), lengths)
+    return ReviewTensors(
+        tokens.to(device), lengths.to(device), torch.as_tensor(labels, dtype=torch.float32).to(device), lengths
+    )
 
 
 _PREPARED: dict = {}
@@ -105,29 +106,50 @@ def prepare(spec: DataSpec, data_root: str | Path, device: torch.device | str) -
     test, test_toks = _test_tokens(imdb_dir, spec.test_size, spec.subset_seed)
     # sizes larger than the data are capped, and said so (results.json records the sizes used)
     if spec.train_size > len(train_all):
-        warn_once(f"IMDB: {spec.train_size:,} training reviews asked for (--train-size), but {train_all.source} "
-                  f"has {len(train_all):,}: using all of them ({len(tr):,} for training, {len(va):,} for validation)")
+        warn_once(
+            f"IMDB: {spec.train_size:,} training reviews asked for (--train-size), but {train_all.source} "
+            f"has {len(train_all):,}: using all of them ({len(tr):,} for training, {len(va):,} for validation)"
+        )
     if spec.test_size > len(test_all):
-        warn_once(f"IMDB: {spec.test_size:,} test reviews asked for (--test-size), but {test_all.source} has "
-                  f"{len(test_all):,}: using all of them")
+        warn_once(
+            f"IMDB: {spec.test_size:,} test reviews asked for (--test-size), but {test_all.source} has "
+            f"{len(test_all):,}: using all of them"
+        )
     tr_toks, va_toks = [tokenize(t) for t in tr.texts], [tokenize(t) for t in va.texts]
     vocab = Vocab.build(tr_toks, min_freq=spec.min_freq, max_size=spec.max_vocab)
     device = torch.device(device)
-    splits = {name: _tensors(toks, rev.labels, vocab, spec, device)
-              for name, toks, rev in (("train", tr_toks, tr), ("val", va_toks, va), ("test", test_toks, test))}
+    splits = {
+        name: _tensors(toks, rev.labels, vocab, spec, device)
+        for name, toks, rev in (("train", tr_toks, tr), ("val", va_toks, va), ("test", test_toks, test))
+    }
     raw_len = np.array([len(t) for t in tr_toks])
-    info = {"source": train_all.source, "train_size": len(tr), "val_size": len(va), "test_size": len(test),
-            "test_full": len(test) == len(test_all), "train_full": size == len(train_all),
-            "subset_seed": spec.subset_seed,
-            "vocab_size": len(vocab), "min_freq": spec.min_freq, "max_vocab": spec.max_vocab,
-            "max_seq_len": spec.max_seq_len, "truncation": spec.truncation,
-            "truncated_fraction": float((raw_len > spec.max_seq_len).mean()),
-            "mean_tokens": float(raw_len.mean()),
-            "mean_tokens_after_truncation": float(splits["train"].lengths_cpu.float().mean()),
-            "label_balance": {n: float(r.labels.mean()) for n, r in (("train", tr), ("val", va), ("test", test))}}
-    prepared = Prepared(vocab, splits["train"], splits["val"], splits["test"], info,
-                        {"train": tr.texts, "val": va.texts, "test": test.texts},
-                        {"train": tr.labels, "val": va.labels, "test": test.labels})
+    info = {
+        "source": train_all.source,
+        "train_size": len(tr),
+        "val_size": len(va),
+        "test_size": len(test),
+        "test_full": len(test) == len(test_all),
+        "train_full": size == len(train_all),
+        "subset_seed": spec.subset_seed,
+        "vocab_size": len(vocab),
+        "min_freq": spec.min_freq,
+        "max_vocab": spec.max_vocab,
+        "max_seq_len": spec.max_seq_len,
+        "truncation": spec.truncation,
+        "truncated_fraction": float((raw_len > spec.max_seq_len).mean()),
+        "mean_tokens": float(raw_len.mean()),
+        "mean_tokens_after_truncation": float(splits["train"].lengths_cpu.float().mean()),
+        "label_balance": {n: float(r.labels.mean()) for n, r in (("train", tr), ("val", va), ("test", test))},
+    }
+    prepared = Prepared(
+        vocab,
+        splits["train"],
+        splits["val"],
+        splits["test"],
+        info,
+        {"train": tr.texts, "val": va.texts, "test": test.texts},
+        {"train": tr.labels, "val": va.labels, "test": test.labels},
+    )
     _PREPARED[key] = prepared
     return prepared
 

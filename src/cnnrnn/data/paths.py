@@ -21,4 +21,3 @@ def data_root(cli_value: str | os.PathLike | None = None) -> Path:
     if env:
         return Path(env).expanduser()
     return default_cache_dir()
-

@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import torch
 
@@ -43,8 +43,19 @@ _BREAK_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _TOKEN_RE = re.compile(r"[^\W_]+(?=n't\b)|n't\b|'(?:s|re|ve|ll|d|m)\b|[^\W_]+|[^\w\s]|_")
 
 
-_CP1252 = str.maketrans({"\x85": "...", "\x91": "'", "\x92": "'", "\x93": '"', "\x94": '"', "\x95": "-",
-                         "\x96": "-", "\x97": "-", "\u00b4": "'"})
+_CP1252 = str.maketrans(
+    {
+        "\x85": "...",
+        "\x91": "'",
+        "\x92": "'",
+        "\x93": '"',
+        "\x94": '"',
+        "\x95": "-",
+        "\x96": "-",
+        "\x97": "-",
+        "\u00b4": "'",
+    }
+)
 
 
 def clean(text: str) -> str:
@@ -71,7 +82,7 @@ class Vocab:
         return len(self.itos)
 
     @classmethod
-    def build(cls, token_lists: Iterable[Sequence[str]], *, min_freq: int = 1, max_size: int | None = None) -> "Vocab":
+    def build(cls, token_lists: Iterable[Sequence[str]], *, min_freq: int = 1, max_size: int | None = None) -> Vocab:
         if min_freq < 1:
             raise ValueError("min_freq must be >= 1")
         if max_size is not None and max_size < 3:
@@ -100,12 +111,13 @@ def truncate(tokens: Sequence[str], max_seq_len: int, how: str = "head") -> Sequ
         return tokens[:max_seq_len]
     if how == "headtail":
         first = max_seq_len // 2
-        return list(tokens[:first]) + list(tokens[len(tokens) - (max_seq_len - first):])
+        return list(tokens[:first]) + list(tokens[len(tokens) - (max_seq_len - first) :])
     raise ValueError(f"truncation must be 'head' or 'headtail', not {how!r}")
 
 
-def encode(token_lists: Sequence[Sequence[str]], vocab: Vocab, max_seq_len: int,
-           truncation: str = "head") -> tuple[torch.Tensor, torch.Tensor]:
+def encode(
+    token_lists: Sequence[Sequence[str]], vocab: Vocab, max_seq_len: int, truncation: str = "head"
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Ids of at most `max_seq_len` tokens of each review (see `truncate`), post-padded with `<pad>`,
     and the true lengths.
 

@@ -28,7 +28,7 @@ inputs with ties. bench/bench_fashion.py measures what it buys.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -65,7 +65,7 @@ class SimpleCNN(nn.Module):
 
     def forward_fast(self, x: torch.Tensor) -> torch.Tensor:
         """Same function as `forward`, with fewer passes over the conv output (module docstring)."""
-        a = _ConvMaxPoolSigmoid.apply(x, self.conv.weight, self.conv.bias)   # (B, 32*14*14), flatten order
+        a = _ConvMaxPoolSigmoid.apply(x, self.conv.weight, self.conv.bias)  # (B, 32*14*14), flatten order
         return F.log_softmax(self.fc(a), dim=1)
 
 
@@ -89,7 +89,7 @@ def _window_patches(x: torch.Tensor) -> torch.Tensor:
     """(B, 1, 28, 28) -> (16, B*196): the 4x4 input patch (padding 1, stride 2) under each 2x2 pooling
     window, one column per (image, pooled row, pooled col)."""
     b = x.shape[0]
-    xp = F.pad(x.reshape(b, 28, 28), (1, 1, 1, 1))                      # (B, 30, 30)
+    xp = F.pad(x.reshape(b, 28, 28), (1, 1, 1, 1))  # (B, 30, 30)
     return xp.unfold(1, 4, 2).unfold(2, 4, 2).permute(3, 4, 0, 1, 2).reshape(16, b * 196)
 
 
@@ -105,11 +105,11 @@ class _ConvMaxPoolSigmoid(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, weight, bias):
         b, c = x.shape[0], weight.shape[0]
-        cols = _window_patches(x)                                       # (16, N)
-        y = (_window_kernels(weight) @ cols).view(4, c, -1)             # conv at the 4 window positions
+        cols = _window_patches(x)  # (16, N)
+        y = (_window_kernels(weight) @ cols).view(4, c, -1)  # conv at the 4 window positions
         m01 = torch.maximum(y[0], y[1])
         m23 = torch.maximum(y[2], y[3])
-        s = torch.sigmoid(torch.maximum(m01, m23).add_(bias.view(c, 1)))   # (C, N)
+        s = torch.sigmoid(torch.maximum(m01, m23).add_(bias.view(c, 1)))  # (C, N)
         ctx.save_for_backward(cols, y, m01, m23, s, weight)
         return s.view(c, b, 196).transpose(0, 1).reshape(b, c * 196)
 
@@ -126,15 +126,15 @@ class _ConvMaxPoolSigmoid(torch.autograd.Function):
         # window order, as max_pool2d routes ties (common: the black background gives 4 equal values).
         # Masks are 0./1. floats (comparisons with a float `out`): x * mask is exact (x or 0) and, on a
         # CPU, several times faster than bool masks, torch.where or masked_fill.
-        h = torch.empty_like(y)                                         # (4, C, N)
-        grad_t = grad_out.view(b, c, 196).transpose(0, 1)               # (C, B, 196) view
+        h = torch.empty_like(y)  # (4, C, N)
+        grad_t = grad_out.view(b, c, 196).transpose(0, 1)  # (C, B, 196) view
         torch.ops.aten.sigmoid_backward.grad_input(grad_t, s.view(c, b, 196), grad_input=h[0].view(c, b, 196))
         mask = torch.empty_like(s)
         torch.mul(h[0], torch.ge(m01, m23, out=mask), out=h[1])
         torch.mul(h[1], torch.ge(y[0], y[1], out=mask), out=h[2])
         torch.mul(torch.sub(h[0], h[1], out=h[3]), torch.ge(y[2], y[3], out=mask), out=h[3])
         grad_x = grad_w = grad_b = None
-        if ctx.needs_input_grad[0]:                                     # not used in training; for correctness
+        if ctx.needs_input_grad[0]:  # not used in training; for correctness
             g = torch.stack([h[2], h[1] - h[2], h[3], h[0] - h[1] - h[3]]).view(4 * c, n)
             dcols = (_window_kernels(weight).t() @ g).view(16, b, 196).transpose(0, 1)
             grad_x = F.fold(dcols, (28, 28), 4, padding=1, stride=2)
@@ -148,15 +148,17 @@ class _ConvMaxPoolSigmoid(torch.autograd.Function):
 
 # ---------------------------------------------------------------- task 1f: explored architectures
 
+
 def _conv_block(cin: int, cout: int, *, bn: bool, act: Callable[[], nn.Module] = nn.ReLU) -> list[nn.Module]:
-    return [nn.Conv2d(cin, cout, 3, padding=1, bias=not bn), *( [nn.BatchNorm2d(cout)] if bn else []), act()]
+    return [nn.Conv2d(cin, cout, 3, padding=1, bias=not bn), *([nn.BatchNorm2d(cout)] if bn else []), act()]
 
 
 class ConvNet(nn.Module):
     """VGG-style blocks: [conv3x3 (-> BN) -> ReLU] x convs_per_block -> max-pool, then a small head."""
 
-    def __init__(self, widths=(32, 64), *, bn: bool = False, dropout: float = 0.0, convs_per_block: int = 1,
-                 hidden: int = 128):
+    def __init__(
+        self, widths=(32, 64), *, bn: bool = False, dropout: float = 0.0, convs_per_block: int = 1, hidden: int = 128
+    ):
         super().__init__()
         layers: list[nn.Module] = []
         cin = 1
@@ -171,8 +173,14 @@ class ConvNet(nn.Module):
         side = 28
         for _ in widths:
             side //= 2
-        self.head = nn.Sequential(nn.Flatten(), nn.Linear(cin * side * side, hidden), nn.ReLU(),
-                                  nn.Dropout(dropout), nn.Linear(hidden, 10), nn.LogSoftmax(dim=1))
+        self.head = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(cin * side * side, hidden),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, 10),
+            nn.LogSoftmax(dim=1),
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))
@@ -205,8 +213,9 @@ class SmallResNet(nn.Module):
 
     def __init__(self, widths=(32, 64, 128)):
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(1, widths[0], 3, padding=1, bias=False), nn.BatchNorm2d(widths[0]),
-                                  nn.ReLU(), nn.MaxPool2d(2))
+        self.stem = nn.Sequential(
+            nn.Conv2d(1, widths[0], 3, padding=1, bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU(), nn.MaxPool2d(2)
+        )
         blocks, cin = [], widths[0]
         for i, w in enumerate(widths):
             blocks.append(BasicBlock(cin, w, stride=1 if i == 0 else 2))
@@ -226,13 +235,19 @@ ARCHITECTURES: dict[str, tuple[Callable[[], nn.Module], str]] = {
     "simple_cnn": (SimpleCNN, SimpleCNN.description),
     "cnn2": (lambda: ConvNet((32, 64)), "2 conv blocks (32, 64) with ReLU and max-pool, FC 128"),
     "cnn3_bn": (lambda: ConvNet((32, 64, 128), bn=True), "3 conv blocks (32, 64, 128) with BatchNorm, FC 128"),
-    "cnn3_bn_dropout": (lambda: ConvNet((32, 64, 128), bn=True, dropout=0.3),
-                        "3 conv blocks (32, 64, 128) with BatchNorm, dropout 0.3, FC 128"),
-    "cnn3_bn_wide_head": (lambda: ConvNet((32, 64, 128), bn=True, hidden=256),
-                          "3 conv blocks (32, 64, 128) with BatchNorm, FC 256"),
+    "cnn3_bn_dropout": (
+        lambda: ConvNet((32, 64, 128), bn=True, dropout=0.3),
+        "3 conv blocks (32, 64, 128) with BatchNorm, dropout 0.3, FC 128",
+    ),
+    "cnn3_bn_wide_head": (
+        lambda: ConvNet((32, 64, 128), bn=True, hidden=256),
+        "3 conv blocks (32, 64, 128) with BatchNorm, FC 256",
+    ),
     "resnet_small": (SmallResNet, "residual: stem + pool, 3 basic blocks (32, 64, 128), global pool"),
-    "vgg3_bn": (lambda: ConvNet((32, 64, 128), bn=True, convs_per_block=2, hidden=256),
-                "VGG-style: 2 x (conv3x3-BN-ReLU) per block (32, 64, 128), max-pool, FC 256"),
+    "vgg3_bn": (
+        lambda: ConvNet((32, 64, 128), bn=True, convs_per_block=2, hidden=256),
+        "VGG-style: 2 x (conv3x3-BN-ReLU) per block (32, 64, 128), max-pool, FC 256",
+    ),
 }
 
 

@@ -48,10 +48,21 @@ def reverse_within_length(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tenso
 class SentimentRNN(nn.Module):
     """Embedding -> LSTM/GRU -> thought vector (last state or pooled) -> Dropout -> Linear -> Sigmoid."""
 
-    def __init__(self, vocab_size: int, embedding_dim: int = 50, hidden_dim: int = 100, num_layers: int = 2,
-                 lstm_dropout_prob: float = 0.2, dropout_prob: float = 0.5, *, cell: str = "lstm",
-                 bidirectional: bool = False, pooling: str = "last", rnn_impl: str = "gather",
-                 embedding_dropout: float = 0.0):
+    def __init__(
+        self,
+        vocab_size: int,
+        embedding_dim: int = 50,
+        hidden_dim: int = 100,
+        num_layers: int = 2,
+        lstm_dropout_prob: float = 0.2,
+        dropout_prob: float = 0.5,
+        *,
+        cell: str = "lstm",
+        bidirectional: bool = False,
+        pooling: str = "last",
+        rnn_impl: str = "gather",
+        embedding_dropout: float = 0.0,
+    ):
         super().__init__()
         if cell not in CELLS:
             raise ValueError(f"cell must be one of {sorted(CELLS)}")
@@ -68,12 +79,22 @@ class SentimentRNN(nn.Module):
         if bidirectional and not self.packed:
             # one single-layer RNN per layer and direction (same parameters as nn.LSTM(bidirectional=True))
             self.layers = nn.ModuleList(
-                nn.ModuleList(CELLS[cell](embedding_dim if k == 0 else 2 * hidden_dim, hidden_dim, batch_first=True)
-                              for _ in range(2)) for k in range(num_layers))
+                nn.ModuleList(
+                    CELLS[cell](embedding_dim if k == 0 else 2 * hidden_dim, hidden_dim, batch_first=True)
+                    for _ in range(2)
+                )
+                for k in range(num_layers)
+            )
             self.inter_dropout = nn.Dropout(inter_dropout)
         else:
-            self.rnn = CELLS[cell](embedding_dim, hidden_dim, num_layers, batch_first=True,
-                                   dropout=inter_dropout, bidirectional=bidirectional)
+            self.rnn = CELLS[cell](
+                embedding_dim,
+                hidden_dim,
+                num_layers,
+                batch_first=True,
+                dropout=inter_dropout,
+                bidirectional=bidirectional,
+            )
         self.dropout = nn.Dropout(dropout_prob)
         self.fc = nn.Linear(hidden_dim * (2 if bidirectional else 1) * (2 if pooling == "meanmax" else 1), 1)
 
@@ -91,7 +112,7 @@ class SentimentRNN(nn.Module):
         """The review representation fed to the classifier, (N, hidden_dim x directions)."""
         emb = self.embedding(tokens)
         if not isinstance(self.embedding_dropout, nn.Identity):
-            emb = self.embedding_dropout(emb.transpose(1, 2)).transpose(1, 2)   # (N, C, L): per channel
+            emb = self.embedding_dropout(emb.transpose(1, 2)).transpose(1, 2)  # (N, C, L): per channel
         if self.packed:
             # lengths must be on the CPU for packing; enforce_sorted=False sorts internally
             packed = pack_padded_sequence(emb, lengths.cpu(), batch_first=True, enforce_sorted=False)
@@ -110,8 +131,9 @@ class SentimentRNN(nn.Module):
                     h = out.shape[2] // 2
                     return torch.cat([last[:, :h], out[:, 0, h:]], dim=1)
                 return last
-        mask = (torch.arange(out.shape[1], device=out.device).unsqueeze(0)
-                < lengths.to(out.device).unsqueeze(1)).unsqueeze(2)
+        mask = (
+            torch.arange(out.shape[1], device=out.device).unsqueeze(0) < lengths.to(out.device).unsqueeze(1)
+        ).unsqueeze(2)
         pooled = []
         if self.pooling in ("mean", "meanmax"):
             pooled.append((out * mask).sum(1) / mask.sum(1).clamp(min=1))

@@ -25,9 +25,16 @@ def layer_table(model: nn.Module, input_shape: tuple[int, ...], batch: int = 2) 
         def fn(module: nn.Module, inputs, output):
             params = 0 if id(module) in seen else sum(p.numel() for p in module.parameters(recurse=False))
             seen.add(id(module))
-            rows.append({"name": name, "type": type(module).__name__,
-                         "input_shape": list(inputs[0].shape[1:]), "output_shape": list(output.shape[1:]),
-                         "params": params})
+            rows.append(
+                {
+                    "name": name,
+                    "type": type(module).__name__,
+                    "input_shape": list(inputs[0].shape[1:]),
+                    "output_shape": list(output.shape[1:]),
+                    "params": params,
+                }
+            )
+
         return fn
 
     for name, module in model.named_modules():
@@ -49,8 +56,16 @@ def format_table(rows: list[dict], total: int | None = None) -> str:
     """Plain-text table with a total line (total defaults to the sum of the rows' parameters)."""
     total = sum(r["params"] for r in rows) if total is None else total
     head = ("layer", "type", "input shape", "output shape", "params")
-    body = [(r["name"], r["type"], "x".join(map(str, r["input_shape"])), "x".join(map(str, r["output_shape"])),
-             f"{r['params']:,}") for r in rows]
+    body = [
+        (
+            r["name"],
+            r["type"],
+            "x".join(map(str, r["input_shape"])),
+            "x".join(map(str, r["output_shape"])),
+            f"{r['params']:,}",
+        )
+        for r in rows
+    ]
     body.append(("total", "", "", "", f"{total:,}"))
     widths = [max(len(str(row[i])) for row in [head, *body]) for i in range(5)]
 

@@ -44,8 +44,12 @@ def build_context(run_dir: Path, results: dict) -> dict:
     res = Results(results, source=run_dir / "results.json")
     figures: dict[str, str] = {}
     ctx = {}
-    parts = (("run", lambda: common.run_info(res, run_dir)), ("fashion", lambda: fashion.fashion(res, figures)),
-             ("imdb", lambda: imdb.imdb(res, figures)), ("limits", lambda: common.limitations(res)))
+    parts = (
+        ("run", lambda: common.run_info(res, run_dir)),
+        ("fashion", lambda: fashion.fashion(res, figures)),
+        ("imdb", lambda: imdb.imdb(res, figures)),
+        ("limits", lambda: common.limitations(res)),
+    )
     for part, make in parts:
         try:
             ctx[part] = make()
@@ -53,8 +57,9 @@ def build_context(run_dir: Path, results: dict) -> dict:
             raise
         except (KeyError, TypeError, ValueError, IndexError, AttributeError, ZeroDivisionError) as e:
             # a value of the wrong shape deep inside results.json: say where, in one line
-            raise CnnrnnError(f"{res.source}: unexpected structure under {part!r} ({type(e).__name__}: {e}); "
-                              "see docs/results.md") from None
+            raise CnnrnnError(
+                f"{res.source}: unexpected structure under {part!r} ({type(e).__name__}: {e}); see docs/results.md"
+            ) from None
     ctx["figures"] = figures
     return ctx
 
@@ -116,7 +121,7 @@ def check_pdf(pdf: Path) -> int:
         raise CnnrnnError(f"report: section(s) {', '.join(missing)} missing from the PDF text")
     found = PLACEHOLDER.search(text)
     if found:
-        around = " ".join(text[max(0, found.start() - 40):found.end() + 40].split())
+        around = " ".join(text[max(0, found.start() - 40) : found.end() + 40].split())
         raise CnnrnnError(f"report: placeholder text {found.group()!r} in the PDF near: {around}")
     return pages
 
@@ -145,9 +150,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def register_cli(subparsers) -> None:
     p = subparsers.add_parser(
-        "report", help="rebuild report.pdf from a run directory (no training)",
+        "report",
+        help="rebuild report.pdf from a run directory (no training)",
         description="Build the PDF report from RUN_DIR/results.json and the figures it names, "
-                    "without training. Writes RUN_DIR/report.pdf (and report_context.json).")
+        "without training. Writes RUN_DIR/report.pdf (and report_context.json).",
+    )
     p.add_argument("run_dir", metavar="RUN_DIR", help="run directory written by `cnnrnn run --out RUN_DIR`")
     p.add_argument("--output", "-o", default=None, help="PDF path (default: RUN_DIR/report.pdf)")
     p.set_defaults(func=_cmd_report)

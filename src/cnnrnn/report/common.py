@@ -44,7 +44,6 @@ def code(name) -> str:
     return f"#raw({json_str(str(name))})"
 
 
-
 def phrase_comparison(c: dict, name_a: str, name_b: str) -> str:
     """One sentence for a comparison that the study decided (cnnrnn.verdicts.compare): a is `c["a"]`."""
     diff = float(c["diff"])
@@ -53,18 +52,23 @@ def phrase_comparison(c: dict, name_a: str, name_b: str) -> str:
     real = c.get("winner") in ("a", "b")
     if real:
         better, worse = (name_a, name_b) if c["winner"] == "a" else (name_b, name_a)
-    head = (f"{name_a} and {name_b} reach the same mean accuracy" if abs(diff) < 5e-4
-            else f"{better} beats {worse} by {points(diff)}" if real
-            else f"{better} is {points(diff)} above {worse} on average")
+    head = (
+        f"{name_a} and {name_b} reach the same mean accuracy"
+        if abs(diff) < 5e-4
+        else f"{better} beats {worse} by {points(diff)}"
+        if real
+        else f"{better} is {points(diff)} above {worse} on average"
+    )
     if c["verdict"] == "too few seeds":
         n = min(c["n_a"], c["n_b"])
         return head + (f" ({_seeds_phrase(n)}, too few for an interval, so no claim of a difference)")
     p = f"{c['test'].split(' (')[0].split(';')[0]} p = {c['p']:.2g}" if c.get("p") is not None else "no p-value"
     if c.get("paired"):
-        lo, hi = c["ci95"] if diff >= 0 else (-c["ci95"][1], -c["ci95"][0])   # in the sentence's direction
+        lo, hi = c["ci95"] if diff >= 0 else (-c["ci95"][1], -c["ci95"][0])  # in the sentence's direction
 
         def signed(x: float) -> str:
             return f"{100 * x:+.1f}".replace("-", "−")
+
         interval = f"the 95 % interval of the paired per-seed difference is [{signed(lo)}, {signed(hi)}] points"
     else:
         interval = "the two 95 % intervals " + ("overlap" if c["verdict"] == "no difference" else "do not overlap")
@@ -74,6 +78,7 @@ def phrase_comparison(c: dict, name_a: str, name_b: str) -> str:
 
 
 # ----------------------------------------------------------------------------- run
+
 
 def _run_time(res: Results, env: dict) -> str:
     """Task time, wall time and, for a resumed run, over how many commands (results.json run.invocations)."""
@@ -96,8 +101,9 @@ def run_info(res: Results, run_dir: Path) -> dict:
     versions = [f"Python {esc(env.get('python', '?').split()[0])}"] if env.get("python") else []
     versions += [f"{esc(k)} {esc(v)}" for k, v in packages.items() if v]
     commit = env.get("git_commit")
-    command = recorded_command(run_dir) or (f"cnnrnn run --out {shlex.quote(_shown_dir(run_dir))} "
-                                            f"--preset {preset} --device {device}")
+    command = recorded_command(run_dir) or (
+        f"cnnrnn run --out {shlex.quote(_shown_dir(run_dir))} --preset {preset} --device {device}"
+    )
     complete = res.opt("run.complete", True)
     seeds_f = res.opt("fashion.simple_cnn.config.seeds") or []
     seeds_i = res.opt("imdb.config.seeds") or []
@@ -105,8 +111,9 @@ def run_info(res: Results, run_dir: Path) -> dict:
     items = [
         f"*Hardware.* {esc(describe_hardware(env))}; training device: {esc(device)}.",
         f"*Software.* {', '.join(versions) if versions else 'versions not recorded'}.",
-        f"*Code.* cnnrnn {esc(env.get('cnnrnn', ''))}" + (f", git commit #raw({json_str(_short_commit(commit))})"
-                                                          if commit else ", git commit not recorded") + ".",
+        f"*Code.* cnnrnn {esc(env.get('cnnrnn', ''))}"
+        + (f", git commit #raw({json_str(_short_commit(commit))})" if commit else ", git commit not recorded")
+        + ".",
         f"*Preset and command.* `{preset}`: #raw({json_str(command)}) (the report alone: "
         f"#raw({json_str('cnnrnn report ' + shlex.quote(_shown_dir(run_dir)))})).",
         f"*Seeds.* Fashion-MNIST {esc(', '.join(map(str, seeds_f))) or 'not recorded'}; "
@@ -114,12 +121,21 @@ def run_info(res: Results, run_dir: Path) -> dict:
         + (f" (subset seed {esc(subset_seed)})" if subset_seed is not None else "")
         + ". The same seed on the same device reproduces the same numbers.",
         f"*Run time.* {_run_time(res, env)}."
-        + ("" if complete else " *The run was not complete when this report was built*; "
-           "missing parts are marked as not run."),
+        + (
+            ""
+            if complete
+            else " *The run was not complete when this report was built*; missing parts are marked as not run."
+        ),
     ]
-    return {"preset": preset, "date": str(env.get("timestamp_utc", ""))[:10] or "date not recorded",
-            "hardware": esc(describe_hardware(env)), "items": items, "complete": bool(complete),
-            "gpu": bool(env.get("gpu")), "seconds": duration(res.num("run.seconds"))}
+    return {
+        "preset": preset,
+        "date": str(env.get("timestamp_utc", ""))[:10] or "date not recorded",
+        "hardware": esc(describe_hardware(env)),
+        "items": items,
+        "complete": bool(complete),
+        "gpu": bool(env.get("gpu")),
+        "seconds": duration(res.num("run.seconds")),
+    }
 
 
 def _short_commit(commit: str) -> str:
@@ -150,8 +166,8 @@ def json_str(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-
 # ----------------------------------------------------------------------------- limits
+
 
 def _full_split_exception(res: Results) -> str:
     """The best recipe (2e) and the baselines beside it use the full split: say so in the subset item."""
@@ -160,10 +176,15 @@ def _full_split_exception(res: Results) -> str:
     if train is None or test is None:
         return ""
     # full_data: the study's own decision that this is the official split (as in the 2e literature table)
-    where = ("all 25,000 test reviews, as the published numbers are" if res.opt("imdb.best_rnn.full_data")
-             else f"{num(int(test))} test reviews")
-    return (f" The exception is the best recipe of 2e and the TF-IDF and NBSVM baselines beside it: trained on "
-            f"{num(int(train))} reviews of the official training split and tested on {where}.")
+    where = (
+        "all 25,000 test reviews, as the published numbers are"
+        if res.opt("imdb.best_rnn.full_data")
+        else f"{num(int(test))} test reviews"
+    )
+    return (
+        f" The exception is the best recipe of 2e and the TF-IDF and NBSVM baselines beside it: trained on "
+        f"{num(int(train))} reviews of the official training split and tested on {where}."
+    )
 
 
 def limitations(res: Results) -> str:
@@ -174,34 +195,49 @@ def limitations(res: Results) -> str:
     train_size = int(res.num("imdb.data.train_size"))
     test_size = int(res.num("imdb.data.test_size"))
     dim = int(res.num("imdb.glove.dim"))
-    items = [f"*Seeds.* Means and intervals rest on {_seeds_phrase(n_f)} (Fashion-MNIST) and {_seeds_phrase(n_i)} "
-             "(IMDB); with so few seeds the 95 % intervals are wide and a difference that is not significant here "
-             "may still be real."]
+    items = [
+        f"*Seeds.* Means and intervals rest on {_seeds_phrase(n_f)} (Fashion-MNIST) and {_seeds_phrase(n_i)} "
+        "(IMDB); with so few seeds the 95 % intervals are wide and a difference that is not significant here "
+        "may still be real."
+    ]
     f_train, f_val, f_test = (int(res.num(f"fashion.data.{k}")) for k in ("train", "val", "test"))
     if f_train + f_val < 60000 or f_test < 10000:
-        items.append(f"*Fashion-MNIST subset.* This preset trained on {num(f_train)} of the 60,000 training images "
-                     f"(plus {num(f_val)} for validation) and tested on {num(f_test)} of the 10,000 test images.")
+        items.append(
+            f"*Fashion-MNIST subset.* This preset trained on {num(f_train)} of the 60,000 training images "
+            f"(plus {num(f_val)} for validation) and tested on {num(f_test)} of the 10,000 test images."
+        )
     if not res.opt("imdb.data.train_full") or not res.opt("imdb.data.test_full"):
-        items.append(f"*IMDB subset.* IMDB was trained on {num(train_size)} of the 25,000 training reviews and "
-                     f"tested on {num(test_size)} reviews; its accuracies would likely be higher with the full "
-                     "training set and are not directly comparable with published numbers."
-                     + _full_split_exception(res))
+        items.append(
+            f"*IMDB subset.* IMDB was trained on {num(train_size)} of the 25,000 training reviews and "
+            f"tested on {num(test_size)} reviews; its accuracies would likely be higher with the full "
+            "training set and are not directly comparable with published numbers." + _full_split_exception(res)
+        )
     if dim != 100:
-        items.append(f"*Embeddings.* The assignment's 100-dimensional GloVe subset was replaced by the {dim}-"
-                     "dimensional GloVe 6B vectors (a package that installs offline), which carry less "
-                     "information per word.")
+        items.append(
+            f"*Embeddings.* The assignment's 100-dimensional GloVe subset was replaced by the {dim}-"
+            "dimensional GloVe 6B vectors (a package that installs offline), which carry less "
+            "information per word."
+        )
     if env.get("gpu"):
-        items.append(f"*Hardware.* Trained on a GPU ({esc(env['gpu'])}); times are not comparable with CPU runs, "
-                     "and GPU kernels may differ from CPU results in the last digits.")
+        items.append(
+            f"*Hardware.* Trained on a GPU ({esc(env['gpu'])}); times are not comparable with CPU runs, "
+            "and GPU kernels may differ from CPU results in the last digits."
+        )
     else:
-        items.append("*Hardware.* Trained on a CPU, which limited the number of epochs, seeds and the data sizes; "
-                     "the times in the tables are CPU times and would be much shorter on a GPU.")
+        items.append(
+            "*Hardware.* Trained on a CPU, which limited the number of epochs, seeds and the data sizes; "
+            "the times in the tables are CPU times and would be much shorter on a GPU."
+        )
     if preset == "quick":
-        items.append("*Preset.* This is the `quick` preset: fewer seeds and smaller data, meant for checking that "
-                     "everything runs, not for conclusions.")
-    items.append("*Budget.* Every model was trained for a fixed, small number of epochs. The specified models use "
-                 "the assignment's hyperparameters; the best recipes of 1f and 2e were chosen on validation splits "
-                 "(never on the test set) from a handful of candidates, not by a systematic search. Longer training "
-                 "or tuned settings may well give higher accuracies, so the rankings above hold for this budget "
-                 "only.")
+        items.append(
+            "*Preset.* This is the `quick` preset: fewer seeds and smaller data, meant for checking that "
+            "everything runs, not for conclusions."
+        )
+    items.append(
+        "*Budget.* Every model was trained for a fixed, small number of epochs. The specified models use "
+        "the assignment's hyperparameters; the best recipes of 1f and 2e were chosen on validation splits "
+        "(never on the test set) from a handful of candidates, not by a systematic search. Longer training "
+        "or tuned settings may well give higher accuracies, so the rankings above hold for this budget "
+        "only."
+    )
     return items

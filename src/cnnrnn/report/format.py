@@ -42,10 +42,11 @@ def pm(summary: dict, digits: int = 1, unit: bool = True) -> str:
     """
     if summary["n"] < 2:
         return pct(summary["mean"], digits, unit)
-    if 0 < 100 * summary["std"] < 0.5 * 10 ** -digits:
+    if 0 < 100 * summary["std"] < 0.5 * 10**-digits:
         digits += 1  # a spread that would print as 0.0: one more decimal (94.45 ± 0.03, not 94.4 ± 0.0)
-    return (f"{100 * summary['mean']:.{digits}f}{NBSP}±{NBSP}{100 * summary['std']:.{digits}f}"
-            + (f"{NBSP}%" if unit else ""))
+    return f"{100 * summary['mean']:.{digits}f}{NBSP}±{NBSP}{100 * summary['std']:.{digits}f}" + (
+        f"{NBSP}%" if unit else ""
+    )
 
 
 def ci(summary: dict, digits: int = 1, unit: bool = True) -> str:
@@ -74,7 +75,7 @@ def sci(x: float) -> str:
     exp = int(math.floor(math.log10(abs(x))))
     if -3 <= exp <= 3:
         return f"{x:.3g}"
-    return f"{x / 10 ** exp:.1f} × 10#super[{exp}]".replace("[-", "[−")
+    return f"{x / 10**exp:.1f} × 10#super[{exp}]".replace("[-", "[−")
 
 
 def duration(seconds: float) -> str:

@@ -1,9 +1,9 @@
 """Strict/optional access to results.json by dotted key, with errors that name the key.
 
-    res = Results(data, source=Path("runs/x/results.json"))
-    res.req("fashion.simple_cnn.test_accuracy")   # missing -> CnnrnnError
-        # "runs/x/results.json: missing fashion.simple_cnn.test_accuracy"
-    res.opt("fashion.explore")                     # missing -> None (the report says "not run")
+res = Results(data, source=Path("runs/x/results.json"))
+res.req("fashion.simple_cnn.test_accuracy")   # missing -> CnnrnnError
+    # "runs/x/results.json: missing fashion.simple_cnn.test_accuracy"
+res.opt("fashion.explore")                     # missing -> None (the report says "not run")
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ class Results:
             self.num(f"{key}.{part}")
         return value
 
-    def sub(self, key: str) -> "Results":
+    def sub(self, key: str) -> Results:
         """A view of the dict at `key` whose error messages still use the full dotted key."""
         return _Sub(self, key)
 

@@ -12,9 +12,16 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from cnnrnn.utils.io import atomic_path  # noqa: E402
 
-plt.rcParams.update({"figure.dpi": 100, "savefig.bbox": "tight", "font.size": 9,
-                     "axes.spines.top": False, "axes.spines.right": False,
-                     "pdf.fonttype": 42})  # embed TrueType fonts in PDFs
+plt.rcParams.update(
+    {
+        "figure.dpi": 100,
+        "savefig.bbox": "tight",
+        "font.size": 9,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "pdf.fonttype": 42,
+    }
+)  # embed TrueType fonts in PDFs
 
 
 def save_figure(fig, out_dir: str | os.PathLike, stem: str) -> str:
@@ -57,8 +64,15 @@ def curves_figure(groups: dict, title: str, mark_epoch: int | None = None):
                 n = min(len(h) for h in per_seed.values())
                 curves = np.array([[r[f"{part}_{metric}"] for r in h[:n]] for h in per_seed.values()])
                 epochs = np.arange(1, n + 1)
-                ax.plot(epochs, curves.mean(0), style, color=color, marker="o", ms=2.5,
-                        label=f"{label} {name}" if len(groups) > 1 else name)
+                ax.plot(
+                    epochs,
+                    curves.mean(0),
+                    style,
+                    color=color,
+                    marker="o",
+                    ms=2.5,
+                    label=f"{label} {name}" if len(groups) > 1 else name,
+                )
                 if len(curves) > 1:
                     ax.fill_between(epochs, curves.min(0), curves.max(0), color=color, alpha=0.12)
             ax.set_xlabel("epoch")
@@ -68,6 +82,8 @@ def curves_figure(groups: dict, title: str, mark_epoch: int | None = None):
             ax.axvline(mark_epoch, color="grey", lw=0.8, ls=":")
     axes[1].legend(fontsize=7, ncol=2 if len(groups) > 1 else 1)
     n_seeds = max(len(s) for s in groups.values())
-    fig.suptitle(f"{title}: training (dashed) and validation (solid), mean over "
-                 f"{n_seeds} seed{'s' if n_seeds > 1 else ''}" + (", band = min..max" if n_seeds > 1 else ""))
+    fig.suptitle(
+        f"{title}: training (dashed) and validation (solid), mean over "
+        f"{n_seeds} seed{'s' if n_seeds > 1 else ''}" + (", band = min..max" if n_seeds > 1 else "")
+    )
     return fig

@@ -22,9 +22,9 @@ import re
 import secrets
 import shutil
 import stat
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
-
+from typing import Any
 
 # Temporaries carry this mark, the writer's PID and a random token, e.g.
 # `.results.4711.1a2b3c4d.cnnrnn-tmp.json`: never mistaken for a result, and a later run can tell

@@ -23,7 +23,7 @@ import sys
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
-MMAP_THRESHOLD = 32 * 2**20   # glibc's documented maximum on 64-bit systems
+MMAP_THRESHOLD = 32 * 2**20  # glibc's documented maximum on 64-bit systems
 TRIM_THRESHOLD = 1 * 2**30
 
 _state: dict | None = None
@@ -45,12 +45,17 @@ def tune_cpu_allocator() -> dict:
     else:
         try:
             libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-            ok = (libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
-                  and libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1)
-        except (OSError, AttributeError):   # not glibc (e.g. musl has no mallopt)
+            ok = (
+                libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
+                and libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1
+            )
+        except (OSError, AttributeError):  # not glibc (e.g. musl has no mallopt)
             ok = False
-        _state = ({"allocator": "glibc", "mmap_threshold": MMAP_THRESHOLD, "trim_threshold": TRIM_THRESHOLD}
-                  if ok else {"allocator": "default (mallopt unavailable)"})
+        _state = (
+            {"allocator": "glibc", "mmap_threshold": MMAP_THRESHOLD, "trim_threshold": TRIM_THRESHOLD}
+            if ok
+            else {"allocator": "default (mallopt unavailable)"}
+        )
     return _state
 
 

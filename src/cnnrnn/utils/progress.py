@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import Iterable, TypeVar
+from collections.abc import Iterable
+from typing import TypeVar
 
 from tqdm.auto import tqdm
 
@@ -45,8 +46,10 @@ class GridProgress:
         elapsed = self._time() - self.t0
         eta = elapsed / self.done * (self.total - self.done)
         what = "FAILED" if failed else f"{seconds:.1f} s"
-        line = (f"[{self.done}/{self.total}] {name}: {what} | elapsed {_clock(elapsed)}, "
-                f"ETA {_clock(eta) if self.done < self.total else '0:00'}")
+        line = (
+            f"[{self.done}/{self.total}] {name}: {what} | elapsed {_clock(elapsed)}, "
+            f"ETA {_clock(eta) if self.done < self.total else '0:00'}"
+        )
         log(line)
         return line
 

@@ -24,8 +24,8 @@ import os
 import socket
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from cnnrnn.errors import CnnrnnError
 from cnnrnn.utils.progress import log
@@ -37,7 +37,7 @@ except ImportError:  # pragma: no cover - Windows
 
 LOCK_NAME = ".lock"
 
-_held: dict[Path, list] = {}   # resolved run directory -> [open lock file, depth]; this process's locks
+_held: dict[Path, list] = {}  # resolved run directory -> [open lock file, depth]; this process's locks
 
 
 def holder_text(info: dict) -> str:
@@ -79,16 +79,27 @@ def run_lock(run_dir: str | os.PathLike) -> Iterator[Path]:
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise CnnrnnError(f"{run_dir}: another cnnrnn run is writing this run directory "
-                              f"({holder_text(read_holder(path))}; lock {path}); wait for it to finish or "
-                              "use another --out") from None
+            raise CnnrnnError(
+                f"{run_dir}: another cnnrnn run is writing this run directory "
+                f"({holder_text(read_holder(path))}; lock {path}); wait for it to finish or "
+                "use another --out"
+            ) from None
         previous = read_holder(path)
         if previous and previous.get("pid") != os.getpid():
             log(f"runner: {run_dir}: taking over the lock left by {holder_text(previous)}, which has ended")
         fh.seek(0)
         fh.truncate()
-        fh.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": time.time(),
-                             "command": " ".join(sys.argv)}) + "\n")
+        fh.write(
+            json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "host": socket.gethostname(),
+                    "started": time.time(),
+                    "command": " ".join(sys.argv),
+                }
+            )
+            + "\n"
+        )
         fh.flush()
         _held[key] = [fh, 1]
         try:

@@ -12,7 +12,7 @@ from cnnrnn.data.fashion_mnist import CLASSES
 # Visually similar groups: an error inside a group is a "reasonable" mistake at 28x28 pixels.
 TORSO = ("T-shirt/top", "Pullover", "Coat", "Shirt", "Dress")  # garments with a torso silhouette
 FOOTWEAR = ("Sandal", "Sneaker", "Ankle boot")
-NEAR_PERFECT = 0.95      # a per-class accuracy called "almost perfect"
+NEAR_PERFECT = 0.95  # a per-class accuracy called "almost perfect"
 MOSTLY_REASONABLE = 0.75  # share of within-group errors above which the mistakes are "mostly reasonable"
 HALF_REASONABLE = 0.5
 
@@ -26,8 +26,10 @@ def top_confusions(cm: np.ndarray, n: int = 10) -> list[dict]:
     per_class = cm.sum(axis=1)
     pairs = [(int(cm[i, j]), i, j) for i in range(len(cm)) for j in range(len(cm)) if i != j and cm[i, j] > 0]
     pairs.sort(key=lambda t: (-t[0], t[1], t[2]))
-    return [{"true": CLASSES[i], "pred": CLASSES[j], "count": c, "rate": c / max(int(per_class[i]), 1)}
-            for c, i, j in pairs[:n]]
+    return [
+        {"true": CLASSES[i], "pred": CLASSES[j], "count": c, "rate": c / max(int(per_class[i]), 1)}
+        for c, i, j in pairs[:n]
+    ]
 
 
 def _group_of(name: str) -> str | None:
@@ -50,19 +52,32 @@ def error_groups(cm: np.ndarray) -> dict:
             if g is not None and g == _group_of(CLASSES[p]):
                 within += int(cm[t, p])
     share = within / total if total else 0.0
-    verdict = ("mostly reasonable" if share >= MOSTLY_REASONABLE else
-               "half reasonable" if share >= HALF_REASONABLE else "mostly across groups")
-    return {"groups": {"torso": list(TORSO), "footwear": list(FOOTWEAR)}, "errors": total,
-            "within_group": within, "within_share": share, "verdict": verdict}
+    verdict = (
+        "mostly reasonable"
+        if share >= MOSTLY_REASONABLE
+        else "half reasonable"
+        if share >= HALF_REASONABLE
+        else "mostly across groups"
+    )
+    return {
+        "groups": {"torso": list(TORSO), "footwear": list(FOOTWEAR)},
+        "errors": total,
+        "within_group": within,
+        "within_share": share,
+        "verdict": verdict,
+    }
 
 
 def class_verdicts(per_class: np.ndarray) -> dict:
     """Hardest and easiest classes, and those recognised almost perfectly."""
     order = [int(i) for i in np.argsort(per_class, kind="stable")]
-    return {"hardest": [CLASSES[i] for i in order[:3]], "easiest": [CLASSES[i] for i in order[::-1][:3]],
-            "near_perfect": [CLASSES[i] for i in order[::-1] if per_class[i] >= NEAR_PERFECT],
-            "near_perfect_threshold": NEAR_PERFECT,
-            "hardest_torso": [CLASSES[i] for i in order[:3] if CLASSES[i] in TORSO]}
+    return {
+        "hardest": [CLASSES[i] for i in order[:3]],
+        "easiest": [CLASSES[i] for i in order[::-1][:3]],
+        "near_perfect": [CLASSES[i] for i in order[::-1] if per_class[i] >= NEAR_PERFECT],
+        "near_perfect_threshold": NEAR_PERFECT,
+        "hardest_torso": [CLASSES[i] for i in order[:3] if CLASSES[i] in TORSO],
+    }
 
 
 def frontier(points: dict[str, tuple[float, float]]) -> list[str]:
@@ -82,6 +97,8 @@ def class_gains(base: np.ndarray, other: np.ndarray) -> dict:
     that stay hardest."""
     gain = np.asarray(other) - np.asarray(base)
     order = [int(i) for i in np.argsort(-gain, kind="stable")]
-    return {"gain": {CLASSES[i]: float(gain[i]) for i in order},
-            "largest": [CLASSES[i] for i in order[:3]],
-            "still_hardest": [CLASSES[i] for i in np.argsort(other, kind="stable")[:3]]}
+    return {
+        "gain": {CLASSES[i]: float(gain[i]) for i in order},
+        "largest": [CLASSES[i] for i in order[:3]],
+        "still_hardest": [CLASSES[i] for i in np.argsort(other, kind="stable")[:3]],
+    }

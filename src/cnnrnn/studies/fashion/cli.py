@@ -1,9 +1,9 @@
 """`cnnrnn fashion`: the Fashion-MNIST study (tasks 1a-1f).
 
-    cnnrnn fashion summary                              # 1a: the layer table, from the model itself
-    cnnrnn fashion --out runs/fashion                   # 1a-1f with the default preset
-    cnnrnn fashion --out runs/f --model resnet_small    # one recipe from the registry
-    cnnrnn fashion --out runs/q --preset quick          # every code path on a small subset
+cnnrnn fashion summary                              # 1a: the layer table, from the model itself
+cnnrnn fashion --out runs/fashion                   # 1a-1f with the default preset
+cnnrnn fashion --out runs/f --model resnet_small    # one recipe from the registry
+cnnrnn fashion --out runs/q --preset quick          # every code path on a small subset
 """
 
 from __future__ import annotations
@@ -58,8 +58,9 @@ def config_from_args(args: argparse.Namespace) -> FashionConfig:
     # --seed shifts every seed list; --seeds sets how many seeds the trained model gets
     first = args.seed if args.seed is not None else 0
     cfg.seeds = list(range(first, first + (args.seeds if model == "simple_cnn" and args.seeds else len(cfg.seeds))))
-    cfg.explore_seeds = list(range(first, first + (args.seeds if model != "simple_cnn" and args.seeds
-                                                   else len(cfg.explore_seeds))))
+    cfg.explore_seeds = list(
+        range(first, first + (args.seeds if model != "simple_cnn" and args.seeds else len(cfg.explore_seeds)))
+    )
     return cfg
 
 
@@ -72,28 +73,53 @@ def cmd_fashion(args: argparse.Namespace) -> int:
 
 
 def register_cli(subparsers) -> None:
-    p = subparsers.add_parser("fashion", help="Fashion-MNIST CNN study (tasks 1a-1f)",
-                              description=__doc__.split("\n\n")[0],
-                              epilog="recipes: " + "; ".join(f"{n}: {r.description}" for n, r in RECIPES.items()))
+    p = subparsers.add_parser(
+        "fashion",
+        help="Fashion-MNIST CNN study (tasks 1a-1f)",
+        description=__doc__.split("\n\n")[0],
+        epilog="recipes: " + "; ".join(f"{n}: {r.description}" for n, r in RECIPES.items()),
+    )
     add_run_args(p, "runs/fashion")
-    p.add_argument("--model", default=None, metavar="NAME",
-                   help=f"train only this recipe, one of: {', '.join(RECIPES)} (default: SimpleCNN, then the "
-                        f"explored recipes)")
-    p.add_argument("--epochs", type=positive_int, default=None,
-                   help="epochs for SimpleCNN, or for --model NAME (default: 5, the specified setting)")
+    p.add_argument(
+        "--model",
+        default=None,
+        metavar="NAME",
+        help=f"train only this recipe, one of: {', '.join(RECIPES)} (default: SimpleCNN, then the explored recipes)",
+    )
+    p.add_argument(
+        "--epochs",
+        type=positive_int,
+        default=None,
+        help="epochs for SimpleCNN, or for --model NAME (default: 5, the specified setting)",
+    )
     p.add_argument("--batch-size", type=positive_int, default=None, help="batch size (default: 100 for SimpleCNN)")
     p.add_argument("--lr", type=positive_float, default=None, help="learning rate (default: 0.001 for SimpleCNN)")
     p.add_argument("--seeds", type=positive_int, default=None, help="number of seeds (default: 3; quick: 1)")
     p.add_argument("--seed", type=int, default=None, help="first seed (default: 0)")
-    p.add_argument("--explore", action=argparse.BooleanOptionalAction, default=None,
-                   help="also train the explored recipes of task 1f (default: yes)")
-    p.add_argument("--explore-epochs", type=positive_int, default=None,
-                   help="epochs for every explored recipe (default: per recipe, see the preset)")
-    p.add_argument("--train-limit", type=positive_int, default=None,
-                   help="use only this many training images (default: all 55,000)")
+    p.add_argument(
+        "--explore",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also train the explored recipes of task 1f (default: yes)",
+    )
+    p.add_argument(
+        "--explore-epochs",
+        type=positive_int,
+        default=None,
+        help="epochs for every explored recipe (default: per recipe, see the preset)",
+    )
+    p.add_argument(
+        "--train-limit",
+        type=positive_int,
+        default=None,
+        help="use only this many training images (default: all 55,000)",
+    )
     p.add_argument("--val-size", type=positive_int, default=None, help="validation images (default: 5000)")
-    p.add_argument("--no-verify", action="store_true",
-                   help="skip the official checksums (for your own or subset files; the IDX header is still checked)")
+    p.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="skip the official checksums (for your own or subset files; the IDX header is still checked)",
+    )
     p.set_defaults(func=cmd_fashion, action=None)
     sub = p.add_subparsers(dest="action", metavar="ACTION")
     s = sub.add_parser("summary", help="task 1a: print the SimpleCNN layer table (no data, no training)")

@@ -16,8 +16,15 @@ def confusion(cm: np.ndarray):
     for i in range(len(cm)):
         for j in range(len(cm)):
             if norm[i, j] >= 0.005:
-                ax.text(j, i, f"{norm[i, j]:.2f}", ha="center", va="center", fontsize=6.5,
-                        color="white" if norm[i, j] > 0.5 else "black")
+                ax.text(
+                    j,
+                    i,
+                    f"{norm[i, j]:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=6.5,
+                    color="white" if norm[i, j] > 0.5 else "black",
+                )
     ax.set_xticks(range(10), CLASSES, rotation=45, ha="right")
     ax.set_yticks(range(10), CLASSES)
     ax.set_xlabel("predicted")
@@ -63,8 +70,17 @@ def frontier(points: dict[str, tuple[dict, dict]], on_frontier: list[str]):
     (error bars: std), the frontier of recipes nothing beats in both drawn as a line."""
     fig, ax = plt.subplots(figsize=(6.5, 3.4))
     for k, (name, (t, a)) in enumerate(points.items()):
-        ax.errorbar(t["mean"] / 60, a["mean"], xerr=t["std"] / 60, yerr=a["std"], fmt="o", color=f"C{k}",
-                    capsize=3, ms=5, label=f"{name} ({a['n']} seed{'s' if a['n'] > 1 else ''})")
+        ax.errorbar(
+            t["mean"] / 60,
+            a["mean"],
+            xerr=t["std"] / 60,
+            yerr=a["std"],
+            fmt="o",
+            color=f"C{k}",
+            capsize=3,
+            ms=5,
+            label=f"{name} ({a['n']} seed{'s' if a['n'] > 1 else ''})",
+        )
     line = [(points[n][0]["mean"] / 60, points[n][1]["mean"]) for n in on_frontier]
     ax.plot([x for x, _ in line], [y for _, y in line], "--", color="grey", lw=0.8, label="frontier")
     ax.set_xscale("log")

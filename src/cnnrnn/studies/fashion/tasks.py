@@ -17,6 +17,7 @@ from dataclasses import asdict
 import numpy as np
 import torch
 
+from cnnrnn import verdicts
 from cnnrnn.data.fashion_mnist import CLASSES
 from cnnrnn.models.cnn import SimpleCNN
 from cnnrnn.models.summary import count_params, layer_table
@@ -28,13 +29,15 @@ from cnnrnn.train import weights_bytes
 from cnnrnn.utils.figures import curves_figure, figure_bytes
 from cnnrnn.utils.progress import log
 from cnnrnn.utils.stats import summarize
-from cnnrnn import verdicts
 
-OUTPUT_MEANING = ("log class probabilities (LogSoftmax): exp(output) is the posterior over the 10 classes and sums "
-                  "to 1; argmax(output) is the predicted class; NLLLoss of it is the cross-entropy")
+OUTPUT_MEANING = (
+    "log class probabilities (LogSoftmax): exp(output) is the posterior over the 10 classes and sums "
+    "to 1; argmax(output) is the predicted class; NLLLoss of it is the cross-entropy"
+)
 
 
 # ---------------------------------------------------------------- task functions (run anywhere)
+
 
 def summary_task(env: TaskEnv | None = None) -> TaskOutput:
     """1a: the layer table from forward hooks, and a check that exp(output) sums to 1."""
@@ -42,33 +45,69 @@ def summary_task(env: TaskEnv | None = None) -> TaskOutput:
     with torch.no_grad():
         x = torch.rand(64, 1, 28, 28, generator=torch.Generator().manual_seed(0))  # seeded: same number every run
         err = float((model(x).exp().sum(dim=1) - 1).abs().max())
-    return TaskOutput({"layers": layer_table(model, (1, 28, 28)), "total_params": count_params(model),
-                       "output": {"meaning": OUTPUT_MEANING, "exp_sum_max_abs_error": err}})
+    return TaskOutput(
+        {
+            "layers": layer_table(model, (1, 28, 28)),
+            "total_params": count_params(model),
+            "output": {"meaning": OUTPUT_MEANING, "exp_sum_max_abs_error": err},
+        }
+    )
 
 
-def train_task(env: TaskEnv, *, cfg: FashionConfig, name: str, seed: int, epochs: int, batch_size: int, lr: float,
-               weights: str | None, misclassified: str | None) -> TaskOutput:
+def train_task(
+    env: TaskEnv,
+    *,
+    cfg: FashionConfig,
+    name: str,
+    seed: int,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    weights: str | None,
+    misclassified: str | None,
+) -> TaskOutput:
     """Train recipe `name` with one seed. Returns the numbers, the 10x10 confusion matrix and, if asked,
     the weights and a figure of misclassified test images as files."""
     data = get_data(env.data_root, env.device, cfg.verify)
-    r = train_once(name, data, cfg, seed, torch.device(env.device), epochs=epochs, batch_size=batch_size, lr=lr,
-                   desc=f"{name} s{seed}")
+    r = train_once(
+        name,
+        data,
+        cfg,
+        seed,
+        torch.device(env.device),
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        desc=f"{name} s{seed}",
+    )
     log(f"{name}: seed {seed}: test accuracy {r['test_accuracy']:.4f} ({r['train_seconds']:.1f} s)")
     preds, targets = r["outputs"].argmax(1), r["targets"]
     cm = analysis.confusion_matrix(preds, targets)
-    result = {"seed": seed, "history": r["history"], "test_accuracy": r["test_accuracy"], "test_loss": r["test_loss"],
-              "train_seconds": r["train_seconds"], "val_accuracy": r["history"][-1]["val_accuracy"],
-              "params": count_params(r["model"]), "confusion_matrix": cm, "data": data_info(data, cfg)}
+    result = {
+        "seed": seed,
+        "history": r["history"],
+        "test_accuracy": r["test_accuracy"],
+        "test_loss": r["test_loss"],
+        "train_seconds": r["train_seconds"],
+        "val_accuracy": r["history"][-1]["val_accuracy"],
+        "params": count_params(r["model"]),
+        "confusion_matrix": cm,
+        "data": data_info(data, cfg),
+    }
     files = {}
     if weights:
         files[weights] = weights_bytes(r["model"])
     if misclassified:
         wrong = (preds != targets).nonzero().flatten()
-        shown = wrong[:cfg.misclassified]
+        shown = wrong[: cfg.misclassified]
         tx, _ = test_set(data, cfg)
         probs = r["outputs"].exp()
-        fig = figures.misclassified(tx[shown.to(tx.device)].cpu(), targets[shown].tolist(), preds[shown].tolist(),
-                                    probs[shown, preds[shown]].tolist())
+        fig = figures.misclassified(
+            tx[shown.to(tx.device)].cpu(),
+            targets[shown].tolist(),
+            preds[shown].tolist(),
+            probs[shown, preds[shown]].tolist(),
+        )
         for ext, data_bytes in figure_bytes(fig).items():
             files[f"{misclassified}.{ext}"] = data_bytes
         result["misclassified"] = {"shown": len(shown), "total_errors": len(wrong)}
@@ -77,9 +116,9 @@ def train_task(env: TaskEnv, *, cfg: FashionConfig, name: str, seed: int, epochs
 
 # ---------------------------------------------------------------- combines (run on the driver)
 
+
 def _summaries(runs: list[dict]) -> dict:
-    return {k: summarize([r[k] for r in runs]) for k in ("test_accuracy", "test_loss", "train_seconds",
-                                                            "val_accuracy")}
+    return {k: summarize([r[k] for r in runs]) for k in ("test_accuracy", "test_loss", "train_seconds", "val_accuracy")}
 
 
 def _combine_summary(ctx: CombineContext) -> dict:
@@ -97,33 +136,48 @@ def _combine_simple_cnn(cfg: FashionConfig, seeds: list[int]):
         cm = cms.sum(0)
         histories = {str(s): r["history"] for s, r in zip(seeds, runs)}
         ctx.write_history("fashion.simple_cnn", histories)
-        figs = {"learning_curves": ctx.save_figure(curves_figure({"SimpleCNN": histories}, "SimpleCNN"),
-                                                   "fashion_learning_curves"),
-                "confusion_matrix": ctx.save_figure(figures.confusion(cm), "fashion_confusion"),
-                "per_class": ctx.save_figure(figures.per_class(per_class_mean, per_class_std), "fashion_per_class"),
-                "misclassified": "figures/fashion_misclassified"}
-        return {"fashion": {
-            "classes": CLASSES,
-            "data": runs[0]["data"],
-            "simple_cnn": {
-                "params": runs[0]["params"],
-                "config": {"epochs": cfg.epochs, "batch_size": cfg.batch_size, "lr": cfg.lr, "seeds": seeds,
-                           "val_size": cfg.val_size, "train_limit": cfg.train_limit, "optimizer": "Adam",
-                           "loss": "NLLLoss", "as_specified": _as_specified(cfg)},
-                **_summaries(runs),
-                "per_class_accuracy": per_class_mean,
-                "per_class_accuracy_std": per_class_std,
-                "per_class_verdicts": analysis.class_verdicts(per_class_mean),
-                "confusion_matrix": cm,
-                "confusion_seeds": len(seeds),
-                "top_confusions": analysis.top_confusions(cm),
-                "error_groups": analysis.error_groups(cm),
-                "curves": verdicts.curve_facts(list(histories.values())),
-                "history": histories,
-                "misclassified": runs[0]["misclassified"],
-                "weights": "weights/fashion_simple_cnn.safetensors",
-                "figures": figs,
-            }}}
+        figs = {
+            "learning_curves": ctx.save_figure(
+                curves_figure({"SimpleCNN": histories}, "SimpleCNN"), "fashion_learning_curves"
+            ),
+            "confusion_matrix": ctx.save_figure(figures.confusion(cm), "fashion_confusion"),
+            "per_class": ctx.save_figure(figures.per_class(per_class_mean, per_class_std), "fashion_per_class"),
+            "misclassified": "figures/fashion_misclassified",
+        }
+        return {
+            "fashion": {
+                "classes": CLASSES,
+                "data": runs[0]["data"],
+                "simple_cnn": {
+                    "params": runs[0]["params"],
+                    "config": {
+                        "epochs": cfg.epochs,
+                        "batch_size": cfg.batch_size,
+                        "lr": cfg.lr,
+                        "seeds": seeds,
+                        "val_size": cfg.val_size,
+                        "train_limit": cfg.train_limit,
+                        "optimizer": "Adam",
+                        "loss": "NLLLoss",
+                        "as_specified": _as_specified(cfg),
+                    },
+                    **_summaries(runs),
+                    "per_class_accuracy": per_class_mean,
+                    "per_class_accuracy_std": per_class_std,
+                    "per_class_verdicts": analysis.class_verdicts(per_class_mean),
+                    "confusion_matrix": cm,
+                    "confusion_seeds": len(seeds),
+                    "top_confusions": analysis.top_confusions(cm),
+                    "error_groups": analysis.error_groups(cm),
+                    "curves": verdicts.curve_facts(list(histories.values())),
+                    "history": histories,
+                    "misclassified": runs[0]["misclassified"],
+                    "weights": "weights/fashion_simple_cnn.safetensors",
+                    "figures": figs,
+                },
+            }
+        }
+
     return combine
 
 
@@ -142,15 +196,34 @@ def _combine_explore(name: str, seeds: list[int], epochs: int, batch_size: int, 
         cms = np.array([r["confusion_matrix"] for r in runs])
         per_class = np.array([np.diag(cm) / np.maximum(cm.sum(1), 1) for cm in cms]).mean(0)
         cm = cms.sum(0)
-        return {"fashion": {"explore": {name: {
-            "description": recipe.description, "params": runs[0]["params"], "epochs": epochs,
-            "batch_size": batch_size, "lr": lr, "schedule": recipe.schedule, "augment": recipe.augment,
-            "label_smoothing": recipe.label_smoothing, "test_flip": recipe.test_flip, "seeds": seeds,
-            **_summaries(runs), "per_class_accuracy": per_class, "confusion_matrix": cm,
-            "top_confusions": analysis.top_confusions(cm), "misclassified": runs[0]["misclassified"],
-            "curves": verdicts.curve_facts(list(histories.values())), "history": histories,
-            "weights": f"weights/fashion_{name}.safetensors",
-            "figures": {"misclassified": f"figures/fashion_misclassified_{name}"}}}}}
+        return {
+            "fashion": {
+                "explore": {
+                    name: {
+                        "description": recipe.description,
+                        "params": runs[0]["params"],
+                        "epochs": epochs,
+                        "batch_size": batch_size,
+                        "lr": lr,
+                        "schedule": recipe.schedule,
+                        "augment": recipe.augment,
+                        "label_smoothing": recipe.label_smoothing,
+                        "test_flip": recipe.test_flip,
+                        "seeds": seeds,
+                        **_summaries(runs),
+                        "per_class_accuracy": per_class,
+                        "confusion_matrix": cm,
+                        "top_confusions": analysis.top_confusions(cm),
+                        "misclassified": runs[0]["misclassified"],
+                        "curves": verdicts.curve_facts(list(histories.values())),
+                        "history": histories,
+                        "weights": f"weights/fashion_{name}.safetensors",
+                        "figures": {"misclassified": f"figures/fashion_misclassified_{name}"},
+                    }
+                }
+            }
+        }
+
     return combine
 
 
@@ -165,11 +238,13 @@ def _combine_explore_summary(names: list[str]):
         acc = {n: explored[n]["test_accuracy"] for n in names}
         comparisons = {}
         if sc:
-            comparisons["best_vs_simple_cnn"] = verdicts.compare(acc[best]["per_seed"], sc["test_accuracy"]["per_seed"],
-                                                                 paired=False, name_a=best, name_b="simple_cnn")
+            comparisons["best_vs_simple_cnn"] = verdicts.compare(
+                acc[best]["per_seed"], sc["test_accuracy"]["per_seed"], paired=False, name_a=best, name_b="simple_cnn"
+            )
         if runner_up:
-            comparisons["best_vs_runner_up"] = verdicts.compare(acc[best]["per_seed"], acc[runner_up]["per_seed"],
-                                                                paired=False, name_a=best, name_b=runner_up)
+            comparisons["best_vs_runner_up"] = verdicts.compare(
+                acc[best]["per_seed"], acc[runner_up]["per_seed"], paired=False, name_a=best, name_b=runner_up
+            )
         points = {n: (explored[n]["train_seconds"], acc[n]) for n in names}
         if sc:
             points["simple_cnn"] = (sc["train_seconds"], sc["test_accuracy"])
@@ -180,27 +255,65 @@ def _combine_explore_summary(names: list[str]):
             pc_best = np.asarray(explored[best]["per_class_accuracy"])
             pc_sc = np.asarray(sc["per_class_accuracy"])
             figs["per_class"] = ctx.save_figure(
-                figures.per_class(pc_sc, None, {best: pc_best}), "fashion_per_class_best")
+                figures.per_class(pc_sc, None, {best: pc_best}), "fashion_per_class_best"
+            )
             best_entry["per_class_gain"] = analysis.class_gains(pc_sc, pc_best)
-        beaten = [n for n in points if n not in frontier]    # slower and less accurate than a frontier point
-        return {"fashion": {"explore_best": best, "best": best_entry, "frontier": frontier, "frontier_beaten": beaten,
-                            "explore_comparisons": comparisons, "explore_ranking": verdicts.rank(acc),
-                            "explore_figures": figs}}
+        beaten = [n for n in points if n not in frontier]  # slower and less accurate than a frontier point
+        return {
+            "fashion": {
+                "explore_best": best,
+                "best": best_entry,
+                "frontier": frontier,
+                "frontier_beaten": beaten,
+                "explore_comparisons": comparisons,
+                "explore_ranking": verdicts.rank(acc),
+                "explore_figures": figs,
+            }
+        }
+
     return combine
 
 
 # ---------------------------------------------------------------- the experiment list
 
-def _train_tasks(cfg: FashionConfig, name: str, prefix: str, seeds: list[int], *, epochs: int, batch_size: int,
-                 lr: float, weights: str, misclassified: str | None = None) -> list[Task]:
+
+def _train_tasks(
+    cfg: FashionConfig,
+    name: str,
+    prefix: str,
+    seeds: list[int],
+    *,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    weights: str,
+    misclassified: str | None = None,
+) -> list[Task]:
     tasks = []
     for i, seed in enumerate(seeds):
         first = i == 0
-        kwargs = dict(cfg=cfg, name=name, seed=seed, epochs=epochs, batch_size=batch_size, lr=lr,
-                      weights=weights if first else None, misclassified=misclassified if first else None)
-        key = {"recipe": name, **asdict(RECIPES[name]), "seed": seed, "epochs": epochs, "batch_size": batch_size,
-               "lr": lr, **cfg.data_key(), "eval_batch_size": cfg.eval_batch_size,
-               "weights": kwargs["weights"], "misclassified": cfg.misclassified if kwargs["misclassified"] else None}
+        kwargs = dict(
+            cfg=cfg,
+            name=name,
+            seed=seed,
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            weights=weights if first else None,
+            misclassified=misclassified if first else None,
+        )
+        key = {
+            "recipe": name,
+            **asdict(RECIPES[name]),
+            "seed": seed,
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "lr": lr,
+            **cfg.data_key(),
+            "eval_batch_size": cfg.eval_batch_size,
+            "weights": kwargs["weights"],
+            "misclassified": cfg.misclassified if kwargs["misclassified"] else None,
+        }
         tasks.append(Task(f"{prefix}.seed{seed}", train_task, kwargs, key))
     return tasks
 
@@ -211,30 +324,66 @@ def experiments(cfg: FashionConfig) -> list[Experiment]:
 
 
 def _experiments(cfg: FashionConfig) -> list[Experiment]:
-    exps = [Experiment("fashion.summary", [Task("fashion.summary", summary_task, {}, {"model": "simple_cnn"})],
-                       _combine_summary, description="task 1a: layer table")]
+    exps = [
+        Experiment(
+            "fashion.summary",
+            [Task("fashion.summary", summary_task, {}, {"model": "simple_cnn"})],
+            _combine_summary,
+            description="task 1a: layer table",
+        )
+    ]
     if cfg.include_simple_cnn:
-        exps.append(Experiment(
-            "fashion.simple_cnn",
-            _train_tasks(cfg, "simple_cnn", "fashion.simple_cnn", cfg.seeds, epochs=cfg.epochs,
-                         batch_size=cfg.batch_size, lr=cfg.lr, weights="weights/fashion_simple_cnn.safetensors",
-                         misclassified="figures/fashion_misclassified"),
-            _combine_simple_cnn(cfg, cfg.seeds),
-            description=f"task 1e: SimpleCNN, {len(cfg.seeds)} seed(s) x {cfg.epochs} epochs"))
+        exps.append(
+            Experiment(
+                "fashion.simple_cnn",
+                _train_tasks(
+                    cfg,
+                    "simple_cnn",
+                    "fashion.simple_cnn",
+                    cfg.seeds,
+                    epochs=cfg.epochs,
+                    batch_size=cfg.batch_size,
+                    lr=cfg.lr,
+                    weights="weights/fashion_simple_cnn.safetensors",
+                    misclassified="figures/fashion_misclassified",
+                ),
+                _combine_simple_cnn(cfg, cfg.seeds),
+                description=f"task 1e: SimpleCNN, {len(cfg.seeds)} seed(s) x {cfg.epochs} epochs",
+            )
+        )
     names = list(cfg.explore_models)
     for name in names:
         epochs = cfg.explore_epochs.get(name, 5)
         lr = cfg.explore_lr or RECIPES[name].lr
-        exps.append(Experiment(
-            f"fashion.explore.{name}",
-            _train_tasks(cfg, name, f"fashion.explore.{name}", cfg.explore_seeds, epochs=epochs,
-                         batch_size=cfg.explore_batch_size, lr=lr, weights=f"weights/fashion_{name}.safetensors",
-                         misclassified=f"figures/fashion_misclassified_{name}"),
-            _combine_explore(name, cfg.explore_seeds, epochs, cfg.explore_batch_size, lr),
-            description=f"task 1f: {RECIPES[name].description}"))
+        exps.append(
+            Experiment(
+                f"fashion.explore.{name}",
+                _train_tasks(
+                    cfg,
+                    name,
+                    f"fashion.explore.{name}",
+                    cfg.explore_seeds,
+                    epochs=epochs,
+                    batch_size=cfg.explore_batch_size,
+                    lr=lr,
+                    weights=f"weights/fashion_{name}.safetensors",
+                    misclassified=f"figures/fashion_misclassified_{name}",
+                ),
+                _combine_explore(name, cfg.explore_seeds, epochs, cfg.explore_batch_size, lr),
+                description=f"task 1f: {RECIPES[name].description}",
+            )
+        )
     if names:
-        needs = tuple(f"fashion.explore.{n}" for n in names) + (("fashion.simple_cnn",) if cfg.include_simple_cnn
-                                                                  else ())
-        exps.append(Experiment("fashion.explore_summary", [], _combine_explore_summary(names), needs=needs,
-                               description="task 1f: best recipe by validation accuracy"))
+        needs = tuple(f"fashion.explore.{n}" for n in names) + (
+            ("fashion.simple_cnn",) if cfg.include_simple_cnn else ()
+        )
+        exps.append(
+            Experiment(
+                "fashion.explore_summary",
+                [],
+                _combine_explore_summary(names),
+                needs=needs,
+                description="task 1f: best recipe by validation accuracy",
+            )
+        )
     return exps

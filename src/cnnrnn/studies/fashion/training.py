@@ -34,8 +34,13 @@ def test_set(data: FashionMNIST, cfg: FashionConfig):
 
 def data_info(data: FashionMNIST, cfg: FashionConfig) -> dict:
     split = data.split(cfg.val_size, train_limit=cfg.train_limit)
-    return {"train": len(split.train_y), "val": len(split.val_y), "test": len(test_set(data, cfg)[1]),
-            "dir": str(data.folder), "files": data.files}
+    return {
+        "train": len(split.train_y),
+        "val": len(split.val_y),
+        "test": len(test_set(data, cfg)[1]),
+        "dir": str(data.folder),
+        "files": data.files,
+    }
 
 
 def _optimizer(recipe, model: nn.Module, lr: float) -> torch.optim.Optimizer:
@@ -44,8 +49,18 @@ def _optimizer(recipe, model: nn.Module, lr: float) -> torch.optim.Optimizer:
     return torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=recipe.weight_decay)
 
 
-def train_once(name: str, data: FashionMNIST, cfg: FashionConfig, seed: int, device: torch.device, *,
-               epochs: int, batch_size: int, lr: float, desc: str = "") -> dict:
+def train_once(
+    name: str,
+    data: FashionMNIST,
+    cfg: FashionConfig,
+    seed: int,
+    device: torch.device,
+    *,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    desc: str = "",
+) -> dict:
     """Train recipe `name` with one seed; return history, test metrics and outputs, time and the model."""
     recipe = RECIPES[name]
     split = data.split(cfg.val_size, train_limit=cfg.train_limit)  # the same split for every seed
@@ -70,8 +85,9 @@ def train_once(name: str, data: FashionMNIST, cfg: FashionConfig, seed: int, dev
         return random_erase(x, p=recipe.erase, generator=aug_gen) if recipe.erase else x
 
     def train_batches(epoch):
-        it = batches(split.train_x, split.train_y, batch_size, generator=gen,
-                     transform=transform if recipe.augment else None)
+        it = batches(
+            split.train_x, split.train_y, batch_size, generator=gen, transform=transform if recipe.augment else None
+        )
         return progress(it, desc=f"{desc} epoch {epoch}/{epochs}", total=steps)
 
     def val_batches():
@@ -80,17 +96,35 @@ def train_once(name: str, data: FashionMNIST, cfg: FashionConfig, seed: int, dev
     loss_fn = nn.NLLLoss()
     train_loss = SmoothedNLLLoss(recipe.label_smoothing) if recipe.label_smoothing else loss_fn
     t0 = time.perf_counter()
-    history = fit(model, train_batches, val_batches, train_loss, optimizer, epochs=epochs, scheduler=scheduler,
-                  scheduler_interval=interval, eval_loss_fn=loss_fn, where=desc,
-                  amp_dtype=torch.bfloat16 if recipe.bf16 else None,
-                  on_epoch=lambda r: log(f"  {desc} epoch {r['epoch']}: train loss {r['train_loss']:.4f} "
-                                         f"acc {r['train_accuracy']:.4f}, val acc {r['val_accuracy']:.4f} "
-                                         f"({r['seconds']:.1f} s)"))
+    history = fit(
+        model,
+        train_batches,
+        val_batches,
+        train_loss,
+        optimizer,
+        epochs=epochs,
+        scheduler=scheduler,
+        scheduler_interval=interval,
+        eval_loss_fn=loss_fn,
+        where=desc,
+        amp_dtype=torch.bfloat16 if recipe.bf16 else None,
+        on_epoch=lambda r: log(
+            f"  {desc} epoch {r['epoch']}: train loss {r['train_loss']:.4f} "
+            f"acc {r['train_accuracy']:.4f}, val acc {r['val_accuracy']:.4f} "
+            f"({r['seconds']:.1f} s)"
+        ),
+    )
     train_seconds = time.perf_counter() - t0
     tx, ty = test_set(data, cfg)
     tested = FlipAverage(model) if recipe.test_flip else model
     test = evaluate(tested, batches(tx, ty, cfg.eval_batch_size), loss_fn, keep_outputs=True)
     model.eval()
-    return {"history": history, "test_accuracy": test["accuracy"], "test_loss": test["loss"],
-            "outputs": test["outputs"], "targets": test["targets"], "train_seconds": train_seconds,
-            "model": model}
+    return {
+        "history": history,
+        "test_accuracy": test["accuracy"],
+        "test_loss": test["loss"],
+        "outputs": test["outputs"],
+        "targets": test["targets"],
+        "train_seconds": train_seconds,
+        "model": model,
+    }

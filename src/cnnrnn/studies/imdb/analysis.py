@@ -21,28 +21,43 @@ def convergence(histories: list[list[dict]], rel_tol: float = 0.05, val_tol: flo
     val = np.mean([[r["val_loss"] for r in h] for h in histories], axis=0)
     val_acc = np.mean([[r["val_accuracy"] for r in h] for h in histories], axis=0)
     chance = CHANCE_BCE
-    criterion = (f"not learning if the final mean training loss is within {CHANCE_TOLERANCE:.0%} of chance level "
-                 f"(ln 2 = {chance:.3f}); "
-                 f"converged if the mean training loss fell by less than {rel_tol:.0%} (relative) over the last "
-                 f"epoch and the mean validation loss did not improve by more than {val_tol} over the last epoch; "
-                 f"overfitting if the validation loss rose over the last epoch while the training loss fell")
+    criterion = (
+        f"not learning if the final mean training loss is within {CHANCE_TOLERANCE:.0%} of chance level "
+        f"(ln 2 = {chance:.3f}); "
+        f"converged if the mean training loss fell by less than {rel_tol:.0%} (relative) over the last "
+        f"epoch and the mean validation loss did not improve by more than {val_tol} over the last epoch; "
+        f"overfitting if the validation loss rose over the last epoch while the training loss fell"
+    )
     if len(train) < 2:
-        return {"converged": False, "criterion": criterion, "numbers": {"epochs": len(train)},
-                "verdict": "one epoch only: no verdict possible"}
+        return {
+            "converged": False,
+            "criterion": criterion,
+            "numbers": {"epochs": len(train)},
+            "verdict": "one epoch only: no verdict possible",
+        }
     rel_drop = float((train[-2] - train[-1]) / train[-2])
     val_improve = float(val[-2] - val[-1])
     learning = not near_chance(float(train[-1]))
     converged = learning and rel_drop < rel_tol and val_improve <= val_tol
     overfitting = learning and val_improve < 0 and rel_drop > 0
     best = int(np.argmin(val)) + 1
-    numbers = {"train_loss": train.tolist(), "val_loss": val.tolist(), "val_accuracy": val_acc.tolist(),
-               "train_loss_rel_drop_last_epoch": rel_drop, "val_loss_improvement_last_epoch": val_improve,
-               "best_val_loss_epoch": best, "epochs": len(train), "chance_loss": chance}
+    numbers = {
+        "train_loss": train.tolist(),
+        "val_loss": val.tolist(),
+        "val_accuracy": val_acc.tolist(),
+        "train_loss_rel_drop_last_epoch": rel_drop,
+        "val_loss_improvement_last_epoch": val_improve,
+        "best_val_loss_epoch": best,
+        "epochs": len(train),
+        "chance_loss": chance,
+    }
     change = f"fell {rel_drop:.1%}" if rel_drop >= 0 else f"rose {-rel_drop:.1%}"
     if not learning:
-        verdict = (f"not learning: final training loss {train[-1]:.3f} is within {CHANCE_TOLERANCE:.0%} of chance "
-                   f"level ({chance:.3f}); "
-                   f"it {change} in the last epoch")
+        verdict = (
+            f"not learning: final training loss {train[-1]:.3f} is within {CHANCE_TOLERANCE:.0%} of chance "
+            f"level ({chance:.3f}); "
+            f"it {change} in the last epoch"
+        )
     elif converged:
         verdict = f"converged: training loss {change} in the last epoch"
     elif rel_drop >= rel_tol:
@@ -51,9 +66,14 @@ def convergence(histories: list[list[dict]], rel_tol: float = 0.05, val_tol: flo
         verdict = f"not converged: validation loss still improved by {val_improve:.3f} in the last epoch"
     if overfitting:
         verdict += f"; overfitting: validation loss rose by {-val_improve:.3f} (best at epoch {best})"
-    return {"converged": converged, "learning": learning, "overfitting": overfitting, "criterion": criterion,
-            "numbers": numbers, "verdict": verdict}
-
+    return {
+        "converged": converged,
+        "learning": learning,
+        "overfitting": overfitting,
+        "criterion": criterion,
+        "numbers": numbers,
+        "verdict": verdict,
+    }
 
 
 @torch.no_grad()
@@ -73,19 +93,23 @@ def lstm_saturation(model, tokens: torch.Tensor, lengths: torch.Tensor, threshol
     b = rnn.bias_ih_l0 + rnn.bias_hh_l0
     hidden = w_hh.shape[1]
     first = torch.nn.LSTM(emb.shape[2], hidden, batch_first=True).to(emb.device)
-    first.load_state_dict({"weight_ih_l0": w_ih, "weight_hh_l0": w_hh, "bias_ih_l0": rnn.bias_ih_l0,
-                           "bias_hh_l0": rnn.bias_hh_l0})
+    first.load_state_dict(
+        {"weight_ih_l0": w_ih, "weight_hh_l0": w_hh, "bias_ih_l0": rnn.bias_ih_l0, "bias_hh_l0": rnn.bias_hh_l0}
+    )
     h1, _ = first(emb)
     h_prev = torch.cat([torch.zeros_like(h1[:, :1]), h1[:, :-1]], dim=1)
-    gates = emb @ w_ih.t() + h_prev @ w_hh.t() + b                     # (N, T, 4H): i, f, g, o
+    gates = emb @ w_ih.t() + h_prev @ w_hh.t() + b  # (N, T, 4H): i, f, g, o
     i, f, _, o = gates.split(hidden, dim=2)
-    mask = (torch.arange(tokens.shape[1], device=tokens.device).unsqueeze(0)
-            < lengths.to(tokens.device).unsqueeze(1)).unsqueeze(2)
+    mask = (
+        torch.arange(tokens.shape[1], device=tokens.device).unsqueeze(0) < lengths.to(tokens.device).unsqueeze(1)
+    ).unsqueeze(2)
     sig = torch.sigmoid(torch.cat([i, f, o], dim=2))
     saturated = ((sig < threshold) | (sig > 1 - threshold)) & mask
     out, _ = rnn(emb)
     state = (out.abs() > 0.95) & mask
     if was_training:
         model.train()
-    return {"gate_saturation": float(saturated.sum() / (mask.sum() * 3 * hidden)),
-            "state_saturation": float(state.sum() / (mask.sum() * out.shape[2]))}
+    return {
+        "gate_saturation": float(saturated.sum() / (mask.sum() * 3 * hidden)),
+        "state_saturation": float(state.sum() / (mask.sum() * out.shape[2])),
+    }

@@ -18,21 +18,29 @@ import numpy as np
 
 from cnnrnn.data.text import tokenize
 
-TFIDF_SETTINGS = {"features": "TF-IDF of word 1-2-grams (our tokenizer), min_df 2, at most 200,000, sublinear tf",
-                  "classifier": "logistic regression, C=4, L2", "trained_on": "training part"}
-NBSVM_SETTINGS = {"features": "binarised counts of word 1-2-grams (our tokenizer) times the log-count ratio "
-                              "(alpha 1)", "classifier": "linear SVM (squared hinge, L2), weights interpolated "
-                  "w' = (1 - beta) mean|w| + beta w, beta 0.25", "C": "chosen on the validation part from "
-                  "0.01, 0.03, 0.1, 0.3"}
+TFIDF_SETTINGS = {
+    "features": "TF-IDF of word 1-2-grams (our tokenizer), min_df 2, at most 200,000, sublinear tf",
+    "classifier": "logistic regression, C=4, L2",
+    "trained_on": "training part",
+}
+NBSVM_SETTINGS = {
+    "features": "binarised counts of word 1-2-grams (our tokenizer) times the log-count ratio (alpha 1)",
+    "classifier": "linear SVM (squared hinge, L2), weights interpolated w' = (1 - beta) mean|w| + beta w, beta 0.25",
+    "C": "chosen on the validation part from 0.01, 0.03, 0.1, 0.3",
+}
 NBSVM_C = (0.01, 0.03, 0.1, 0.3)
 NBSVM_BETA = 0.25
 
 
 def _result(clf_predict, x_val, x_test, labels, t0: float, **extra) -> dict:
-    return {"val_accuracy": float((clf_predict(x_val) == labels["val"]).mean()),
-            "test_accuracy": float((clf_predict(x_test) == labels["test"]).mean()),
-            "train_size": int(len(labels["train"])), "test_size": int(len(labels["test"])),
-            "train_seconds": time.perf_counter() - t0, **extra}
+    return {
+        "val_accuracy": float((clf_predict(x_val) == labels["val"]).mean()),
+        "test_accuracy": float((clf_predict(x_test) == labels["test"]).mean()),
+        "train_size": int(len(labels["train"])),
+        "test_size": int(len(labels["test"])),
+        "train_seconds": time.perf_counter() - t0,
+        **extra,
+    }
 
 
 def tfidf(texts: dict, labels: dict, seed: int = 0) -> dict:
@@ -41,10 +49,18 @@ def tfidf(texts: dict, labels: dict, seed: int = 0) -> dict:
 
     labels = {k: np.asarray(v) for k, v in labels.items()}
     t0 = time.perf_counter()
-    vec = TfidfVectorizer(tokenizer=tokenize, lowercase=False, token_pattern=None, ngram_range=(1, 2),
-                          min_df=2, max_features=200_000, sublinear_tf=True)
-    clf = LogisticRegression(C=4.0, max_iter=1000, random_state=seed).fit(vec.fit_transform(texts["train"]),
-                                                                         labels["train"])
+    vec = TfidfVectorizer(
+        tokenizer=tokenize,
+        lowercase=False,
+        token_pattern=None,
+        ngram_range=(1, 2),
+        min_df=2,
+        max_features=200_000,
+        sublinear_tf=True,
+    )
+    clf = LogisticRegression(C=4.0, max_iter=1000, random_state=seed).fit(
+        vec.fit_transform(texts["train"]), labels["train"]
+    )
     return _result(clf.predict, vec.transform(texts["val"]), vec.transform(texts["test"]), labels, t0, C=4.0)
 
 
@@ -61,8 +77,9 @@ def nbsvm(texts: dict, labels: dict) -> dict:
 
     labels = {k: np.asarray(v).astype(int) for k, v in labels.items()}
     t0 = time.perf_counter()
-    vec = CountVectorizer(tokenizer=tokenize, lowercase=False, token_pattern=None, ngram_range=(1, 2), binary=True,
-                          dtype=np.float64)
+    vec = CountVectorizer(
+        tokenizer=tokenize, lowercase=False, token_pattern=None, ngram_range=(1, 2), binary=True, dtype=np.float64
+    )
     x_train = vec.fit_transform(texts["train"])
     r = log_count_ratio(x_train, labels["train"])
     x_train = x_train.multiply(r).tocsr()
@@ -77,6 +94,6 @@ def nbsvm(texts: dict, labels: dict) -> dict:
     scores = {}
     for c in NBSVM_C:
         scores[c] = float((fit(c)(x_val) == labels["val"]).mean())
-    best_c = max(NBSVM_C, key=lambda c: (scores[c], -c))   # ties: the stronger regularisation
+    best_c = max(NBSVM_C, key=lambda c: (scores[c], -c))  # ties: the stronger regularisation
     x_test = vec.transform(texts["test"]).multiply(r).tocsr()
     return _result(fit(best_c), x_val, x_test, labels, t0, C=best_c, val_by_C={str(c): v for c, v in scores.items()})

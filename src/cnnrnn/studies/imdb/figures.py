@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from cnnrnn.utils.figures import plt
 
-
-LABELS = {"scratch": "SimpleLSTM, scratch", "frozen": "SimpleLSTM, frozen GloVe",
-          "finetune": "SimpleLSTM, fine-tuned GloVe", "best_rnn": "best recipe (biGRU)",
-          "tfidf": "TF-IDF + logistic regression", "nbsvm": "NBSVM"}
+LABELS = {
+    "scratch": "SimpleLSTM, scratch",
+    "frozen": "SimpleLSTM, frozen GloVe",
+    "finetune": "SimpleLSTM, fine-tuned GloVe",
+    "best_rnn": "best recipe (biGRU)",
+    "tfidf": "TF-IDF + logistic regression",
+    "nbsvm": "NBSVM",
+}
 
 
 def learning_curve(curves: dict, references: dict):
@@ -16,9 +20,16 @@ def learning_curve(curves: dict, references: dict):
     fig, ax = plt.subplots(figsize=(6, 3.6))
     for k, (name, c) in enumerate(curves.items()):
         style = "s--" if name in ("tfidf", "nbsvm") else "o-"
-        ax.errorbar(c["sizes"], [v["mean"] for v in c["accuracy"]], yerr=[v["std"] for v in c["accuracy"]],
-                    fmt=style, color="k" if name == "tfidf" else f"C{k}", label=LABELS.get(name, name), capsize=3,
-                    ms=4)
+        ax.errorbar(
+            c["sizes"],
+            [v["mean"] for v in c["accuracy"]],
+            yerr=[v["std"] for v in c["accuracy"]],
+            fmt=style,
+            color="k" if name == "tfidf" else f"C{k}",
+            label=LABELS.get(name, name),
+            capsize=3,
+            ms=4,
+        )
     for i, (label, acc) in enumerate(references.items()):
         ax.axhline(acc, color="grey", lw=0.8, ls=[":", "-."][i % 2], label=label)
     ax.set_xscale("log")

