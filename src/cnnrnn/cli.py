@@ -15,24 +15,22 @@ every OS error (`cnnrnn: error: PATH: reason`: permissions, a file where a folde
 from __future__ import annotations
 
 import argparse
-import importlib
 import signal
 import sys
 import threading
+from types import FrameType
 
-from cnnrnn import __version__
+from cnnrnn import __version__, bundle, pipeline
 from cnnrnn.errors import CnnrnnError, os_error_message
+from cnnrnn.report import builder
+from cnnrnn.studies.fashion import cli as fashion_cli
+from cnnrnn.studies.imdb import cli as imdb_cli
+from cnnrnn.studies.imdb import glove as glove_cli
 from cnnrnn.utils.perf import tune_cpu_allocator
 
-# Each module defines register_cli(subparsers), adding its command(s) with `func` set.
-COMMAND_MODULES = [
-    "cnnrnn.studies.fashion.cli",
-    "cnnrnn.studies.imdb.cli",
-    "cnnrnn.studies.imdb.glove",
-    "cnnrnn.pipeline",
-    "cnnrnn.report.builder",
-    "cnnrnn.bundle",
-]
+# Each module defines register_cli(subparsers), adding its command(s) with `func` set; a new command
+# is one more module here. In this order they appear in `cnnrnn --help`.
+COMMAND_MODULES = [fashion_cli, imdb_cli, glove_cli, pipeline, builder, bundle]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,8 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"cnnrnn {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register_cli(sub)
+    for module in COMMAND_MODULES:
+        module.register_cli(sub)
     return parser
 
 
@@ -53,7 +51,7 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM (`kill PID`, a scheduler's time limit): stop as Ctrl-C does, keeping what finished."""
 
 
-def _on_sigterm(signum, frame):
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise Terminated()
 
 
