@@ -1,5 +1,13 @@
 """Options every training command shares (`cnnrnn run|fashion|imdb`), their checks, and the glue
-from parsed options to a run: settings, executor, the run itself, and the summary it prints."""
+from parsed options to a run: settings, executor, the run itself, and the summary it prints.
+
+Help texts state defaults read from the code, never retyped: `%(default)s` where argparse holds the
+default, `preset_default(...)` where the study's preset decides it:
+
+    >>> from cnnrnn.studies.imdb.config import preset_config
+    >>> preset_default(preset_config, lambda c: len(c.seeds))
+    'default: 5; quick: 2'
+"""
 
 from __future__ import annotations
 
@@ -7,7 +15,9 @@ import argparse
 import functools
 import math
 import shlex
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import torch
 
@@ -17,6 +27,36 @@ from cnnrnn.errors import CnnrnnError
 from cnnrnn.runner import PRESETS, Experiment, RunSettings, run_experiments
 from cnnrnn.utils.device import DEVICE_CHOICES, resolve_device
 from cnnrnn.utils.progress import log
+
+C = TypeVar("C")
+
+
+def describe_value(value: Any) -> str:
+    """How a default reads in a help text: None -> "none", a dict whose values agree -> "N each"."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        if len(set(value.values())) == 1:
+            return f"{next(iter(value.values()))} each"
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    if isinstance(value, (tuple, list)):
+        return ", ".join(map(str, value)) or "none"
+    return str(value)
+
+
+def preset_default(
+    preset_config: Callable[[str], C], value: Callable[[C], Any], describe: Callable[[Any], str] = describe_value
+) -> str:
+    """The default of an option that the preset decides, for its help text: the default preset's value,
+    then each other preset whose value differs, e.g. "default: 10; quick: 3; full: 20"."""
+    default = value(preset_config("default"))
+    text = f"default: {describe(default)}"
+    for preset in PRESETS:
+        if preset != "default" and (v := value(preset_config(preset))) != default:
+            text += f"; {preset}: {describe(v)}"
+    return text
 
 
 def positive_int(text: str) -> int:
@@ -43,26 +83,31 @@ def positive_float(text: str) -> float:
     return value
 
 
-def add_run_args(p: argparse.ArgumentParser, default_out: str) -> None:
-    """Options every training command takes."""
-    p.add_argument("--out", default=default_out, help=f"run directory (default: {default_out})")
+def add_data_arg(p: argparse.ArgumentParser) -> None:
+    """--data: where the datasets are (every command that reads them)."""
     p.add_argument(
         "--data",
         default=None,
         help="data root holding fashion-mnist/ and imdb/ (default: $CNNRNN_DATA, else ~/.cache/cnnrnn)",
     )
+
+
+def add_run_args(p: argparse.ArgumentParser, default_out: str) -> None:
+    """Options every training command takes."""
+    p.add_argument("--out", default=default_out, help="run directory (default: %(default)s)")
+    add_data_arg(p)
     p.add_argument(
         "--device",
         default="auto",
         choices=DEVICE_CHOICES,
-        help="compute device; auto picks cuda, then mps, then cpu (default: auto)",
+        help="compute device; auto picks cuda, then mps, then cpu (default: %(default)s)",
     )
     p.add_argument(
         "--preset",
         default="default",
         choices=PRESETS,
         help="quick: every path on small subsets (~a minute on a CPU); default: the assignment's "
-        "settings plus explorations; full: larger, meant for a GPU or a cluster (default: default)",
+        "settings plus explorations; full: larger, meant for a GPU or a cluster (default: %(default)s)",
     )
     p.add_argument("--force", action="store_true", help="re-run tasks that finished earlier (default: resume)")
     p.add_argument(
@@ -82,7 +127,8 @@ def add_run_args(p: argparse.ArgumentParser, default_out: str) -> None:
         "--executor",
         default="local",
         choices=("local", "ray"),
-        help="where tasks run: local (this machine) or ray (a Ray cluster; pip install '.[ray]') (default: local)",
+        help="where tasks run: local (this machine) or ray (a Ray cluster; pip install '.[ray]') "
+        "(default: %(default)s)",
     )
     p.add_argument(
         "--address",
@@ -118,7 +164,7 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
     )
 
 
-def executor_from_args(args: argparse.Namespace):
+def executor_from_args(args: argparse.Namespace) -> Any:
     from cnnrnn.executors import make_executor
 
     return make_executor(args.executor, jobs=args.jobs or 1, address=args.address)

@@ -16,6 +16,7 @@ import argparse
 import dataclasses
 
 from cnnrnn.cli_options import add_run_args, run_from_args
+from cnnrnn.studies.fashion.cli import add_verify_arg
 from cnnrnn.utils.io import atomic_write_text, ensure_dir
 from cnnrnn.utils.progress import log
 from cnnrnn.utils.runlock import run_lock
@@ -41,7 +42,7 @@ def run_all(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_cli(sub) -> None:
+def register_cli(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "run",
         help="run every experiment (tasks 1a-2e), then write the PDF report",
@@ -49,10 +50,5 @@ def register_cli(sub) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_run_args(p, default_out="runs/main")
-    p.add_argument(
-        "--no-verify",
-        action="store_true",
-        help="skip the official Fashion-MNIST checksums (for your own or subset files; the IDX header "
-        "is still checked) (default: verify)",
-    )
+    add_verify_arg(p)
     p.set_defaults(func=run_all)

@@ -32,7 +32,10 @@ from cnnrnn.utils.progress import warn_once
 
 @dataclass(frozen=True)
 class DataSpec:
-    """Everything that decides the prepared tensors (and so belongs in a task's cache key)."""
+    """Everything that decides the prepared tensors (and so belongs in a task's cache key).
+
+    The one definition of these settings and their defaults: the study's ImdbConfig inherits them.
+    """
 
     train_size: int = 4000  # reviews from the official training split (train + val)
     val_fraction: float = 0.1

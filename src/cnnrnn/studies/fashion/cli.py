@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from collections.abc import Callable
 
-from cnnrnn.cli_options import add_run_args, positive_float, positive_int, run_from_args
+from cnnrnn.cli_options import add_run_args, positive_float, positive_int, preset_default, run_from_args
 from cnnrnn.errors import CnnrnnError
 from cnnrnn.models.summary import format_table
-from cnnrnn.studies.fashion.config import RECIPES, FashionConfig, preset_config
+from cnnrnn.studies.fashion.config import RECIPES, SPECIFIED, FashionConfig, preset_config
 from cnnrnn.studies.fashion.tasks import experiments, summary_task
 
 
@@ -56,7 +57,7 @@ def config_from_args(args: argparse.Namespace) -> FashionConfig:
             cfg.explore_batch_size = args.batch_size
         cfg.explore_lr = args.lr
     # --seed shifts every seed list; --seeds sets how many seeds the trained model gets
-    first = args.seed if args.seed is not None else 0
+    first = args.seed
     cfg.seeds = list(range(first, first + (args.seeds if model == "simple_cnn" and args.seeds else len(cfg.seeds))))
     cfg.explore_seeds = list(
         range(first, first + (args.seeds if model != "simple_cnn" and args.seeds else len(cfg.explore_seeds)))
@@ -72,7 +73,20 @@ def cmd_fashion(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_cli(subparsers) -> None:
+def add_verify_arg(p: argparse.ArgumentParser) -> None:
+    """--no-verify, for `cnnrnn fashion` and `cnnrnn run` alike."""
+    p.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="skip the official Fashion-MNIST checksums (for your own or subset files; the IDX header "
+        f"is still checked) (default: {'verify' if FashionConfig.verify else 'skip'})",
+    )
+
+
+def register_cli(subparsers: argparse._SubParsersAction) -> None:
+    def default(value: Callable[[FashionConfig], object]) -> str:
+        return preset_default(preset_config, value)
+
     p = subparsers.add_parser(
         "fashion",
         help="Fashion-MNIST CNN study (tasks 1a-1f)",
@@ -90,36 +104,53 @@ def register_cli(subparsers) -> None:
         "--epochs",
         type=positive_int,
         default=None,
-        help="epochs for SimpleCNN, or for --model NAME (default: 5, the specified setting)",
+        help=f"epochs for SimpleCNN, or for --model NAME (SimpleCNN {default(lambda c: c.epochs)}; "
+        f"specified: {SPECIFIED['epochs']})",
     )
-    p.add_argument("--batch-size", type=positive_int, default=None, help="batch size (default: 100 for SimpleCNN)")
-    p.add_argument("--lr", type=positive_float, default=None, help="learning rate (default: 0.001 for SimpleCNN)")
-    p.add_argument("--seeds", type=positive_int, default=None, help="number of seeds (default: 3; quick: 1)")
-    p.add_argument("--seed", type=int, default=None, help="first seed (default: 0)")
+    p.add_argument(
+        "--batch-size",
+        type=positive_int,
+        default=None,
+        help=f"batch size (default: {FashionConfig.batch_size} for SimpleCNN, "
+        f"{FashionConfig.explore_batch_size} for --model NAME)",
+    )
+    p.add_argument(
+        "--lr",
+        type=positive_float,
+        default=None,
+        help=f"learning rate (default: {FashionConfig.lr} for SimpleCNN, the recipe's own for --model NAME)",
+    )
+    p.add_argument(
+        "--seeds",
+        type=positive_int,
+        default=None,
+        help=f"number of seeds of the trained model (SimpleCNN {default(lambda c: len(c.seeds))}; "
+        f"--model NAME {default(lambda c: len(c.explore_seeds))})",
+    )
+    p.add_argument("--seed", type=int, default=0, help="first seed (default: %(default)s)")
     p.add_argument(
         "--explore",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="also train the explored recipes of task 1f (default: yes)",
+        help="also train the explored recipes of task 1f (default: yes; how many: "
+        f"{default(lambda c: len(c.explore_models))})",
     )
     p.add_argument(
         "--explore-epochs",
         type=positive_int,
         default=None,
-        help="epochs for every explored recipe (default: per recipe, see the preset)",
+        help=f"epochs for every explored recipe ({default(lambda c: c.explore_epochs)})",
     )
     p.add_argument(
         "--train-limit",
         type=positive_int,
         default=None,
-        help="use only this many training images (default: all 55,000)",
+        help=f"use only this many training images ({default(lambda c: c.train_limit or 'all')})",
     )
-    p.add_argument("--val-size", type=positive_int, default=None, help="validation images (default: 5000)")
     p.add_argument(
-        "--no-verify",
-        action="store_true",
-        help="skip the official checksums (for your own or subset files; the IDX header is still checked)",
+        "--val-size", type=positive_int, default=None, help=f"validation images ({default(lambda c: c.val_size)})"
     )
+    add_verify_arg(p)
     p.set_defaults(func=cmd_fashion, action=None)
     sub = p.add_subparsers(dest="action", metavar="ACTION")
     s = sub.add_parser("summary", help="task 1a: print the SimpleCNN layer table (no data, no training)")

