@@ -52,7 +52,7 @@ def verify_checksum(path: Path, *, md5: str | None = None, sha256: str | None = 
             )
 
 
-def _set_read_timeout(resp, seconds: float) -> None:
+def _set_read_timeout(resp: object, seconds: float) -> None:
     """After the headers arrived, wait at most `seconds` for each block of the body."""
     sock = getattr(getattr(getattr(resp, "fp", None), "raw", None), "_sock", None)
     if isinstance(sock, socket.socket):

@@ -22,7 +22,7 @@ import gzip
 import hashlib
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -196,7 +196,7 @@ def load_fashion_mnist(
     train_x, train_y, d1 = read_pair(folder, "train", verify=verify)
     test_x, test_y, d2 = read_pair(folder, "t10k", verify=verify)
 
-    def t(a: np.ndarray, dtype) -> torch.Tensor:
+    def t(a: np.ndarray, dtype: torch.dtype) -> torch.Tensor:
         return torch.from_numpy(a.copy()).to(device=device, dtype=dtype)
 
     return FashionMNIST(
@@ -215,7 +215,12 @@ def to_float(x: torch.Tensor) -> torch.Tensor:
 
 
 def batches(
-    x: torch.Tensor, y: torch.Tensor, batch_size: int, *, generator: torch.Generator | None = None, transform=None
+    x: torch.Tensor,
+    y: torch.Tensor,
+    batch_size: int,
+    *,
+    generator: torch.Generator | None = None,
+    transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Batches cut by index: shuffled with `generator` (a per-epoch permutation), in order without it."""
     n = len(y)

@@ -74,7 +74,7 @@ class Reviews:
         )
 
 
-def _check_record(rec, where: str) -> tuple[int, int, int, str]:
+def _check_record(rec: object, where: str) -> tuple[int, int, int, str]:
     if not isinstance(rec, dict):
         raise CnnrnnError(f"{where}: expected a JSON object {{id, rating, label, text}}")
     missing = [k for k in ("id", "rating", "label", "text") if k not in rec]
@@ -149,7 +149,7 @@ def review_files(root: Path, split: str) -> list[tuple[int, int, int, Path]]:
     return found
 
 
-def _split_counts(files) -> dict[str, int]:
+def _split_counts(files: list[tuple]) -> dict[str, int]:
     return {"pos": sum(1 for f in files if f[0] == 1), "neg": sum(1 for f in files if f[0] == 0)}
 
 

@@ -17,6 +17,7 @@ trimmed to its longest review, so little time goes into padding.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -45,6 +46,10 @@ class DataSpec:
     max_vocab: int | None = None
     max_seq_len: int = 200
     truncation: str = "head"  # "head": the first max_seq_len tokens; "headtail": first and last half
+
+
+# ((tokens (B, L), lengths (B,)), labels (B,)): what the model and the loss take
+Batch = tuple[tuple[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 @dataclass
@@ -83,7 +88,9 @@ def _test_tokens(imdb_dir: str, test_size: int, seed: int):
     return test, [tokenize(t) for t in test.texts]
 
 
-def _tensors(token_lists, labels, vocab, spec: DataSpec, device) -> ReviewTensors:
+def _tensors(
+    token_lists: list[list[str]], labels: np.ndarray, vocab: Vocab, spec: DataSpec, device: torch.device
+) -> ReviewTensors:
     tokens, lengths = encode(token_lists, vocab, spec.max_seq_len, spec.truncation)
     return ReviewTensors(
         tokens.to(device), lengths.to(device), torch.as_tensor(labels, dtype=torch.float32).to(device), lengths
@@ -157,7 +164,9 @@ def prepare(spec: DataSpec, data_root: str | Path, device: torch.device | str) -
     return prepared
 
 
-def bucketed_batches(split: ReviewTensors, batch_size: int, gen: torch.Generator, chunk_batches: int = 50):
+def bucketed_batches(
+    split: ReviewTensors, batch_size: int, gen: torch.Generator, chunk_batches: int = 50
+) -> Iterator[Batch]:
     """Shuffled batches of similar-length reviews, each trimmed to its longest review.
 
     Shuffle, cut into chunks of `chunk_batches` batches, sort each chunk by length, split into
@@ -172,14 +181,14 @@ def bucketed_batches(split: ReviewTensors, batch_size: int, gen: torch.Generator
         yield batch_at(split, batches[k])
 
 
-def sorted_batches(split: ReviewTensors, batch_size: int):
+def sorted_batches(split: ReviewTensors, batch_size: int) -> Iterator[Batch]:
     """Evaluation batches: all reviews sorted by length (no shuffling needed), trimmed."""
     order = torch.argsort(split.lengths_cpu, descending=True, stable=True)
     for idx in order.split(batch_size):
         yield batch_at(split, idx)
 
 
-def batch_at(split: ReviewTensors, idx: torch.Tensor):
+def batch_at(split: ReviewTensors, idx: torch.Tensor) -> Batch:
     """The reviews at `idx` (a CPU index tensor), trimmed to the longest of them."""
     width = int(split.lengths_cpu[idx].max())
     idx_d = idx.to(split.tokens.device)

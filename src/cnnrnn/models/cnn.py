@@ -33,7 +33,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.autograd.function import once_differentiable
+from torch.autograd.function import FunctionCtx, once_differentiable
 
 
 class SimpleCNN(nn.Module):
@@ -44,7 +44,7 @@ class SimpleCNN(nn.Module):
 
     description = "the specified model: conv(32) -> sigmoid -> max-pool -> linear"
 
-    def __init__(self, fast: bool = False):
+    def __init__(self, fast: bool = False) -> None:
         super().__init__()
         self.conv = nn.Conv2d(1, 32, kernel_size=3, stride=1, padding=1, bias=True)
         self.sigmoid = nn.Sigmoid()
@@ -103,7 +103,7 @@ class _ConvMaxPoolSigmoid(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, x, weight, bias):
+    def forward(ctx: FunctionCtx, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
         b, c = x.shape[0], weight.shape[0]
         cols = _window_patches(x)  # (16, N)
         y = (_window_kernels(weight) @ cols).view(4, c, -1)  # conv at the 4 window positions
@@ -115,7 +115,7 @@ class _ConvMaxPoolSigmoid(torch.autograd.Function):
 
     @staticmethod
     @once_differentiable
-    def backward(ctx, grad_out):
+    def backward(ctx: FunctionCtx, grad_out: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         cols, y, m01, m23, s, weight = ctx.saved_tensors
         c, n = s.shape
         b = n // 196
@@ -157,8 +157,14 @@ class ConvNet(nn.Module):
     """VGG-style blocks: [conv3x3 (-> BN) -> ReLU] x convs_per_block -> max-pool, then a small head."""
 
     def __init__(
-        self, widths=(32, 64), *, bn: bool = False, dropout: float = 0.0, convs_per_block: int = 1, hidden: int = 128
-    ):
+        self,
+        widths: tuple[int, ...] = (32, 64),
+        *,
+        bn: bool = False,
+        dropout: float = 0.0,
+        convs_per_block: int = 1,
+        hidden: int = 128,
+    ) -> None:
         super().__init__()
         layers: list[nn.Module] = []
         cin = 1
@@ -189,7 +195,7 @@ class ConvNet(nn.Module):
 class BasicBlock(nn.Module):
     """ResNet basic block: two 3x3 convs with BN; a 1x1 projection when the shape changes."""
 
-    def __init__(self, cin: int, cout: int, stride: int = 1):
+    def __init__(self, cin: int, cout: int, stride: int = 1) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(cout)
@@ -211,7 +217,7 @@ class SmallResNet(nn.Module):
     Pooling right after the stem keeps it affordable on a CPU: the blocks run at 14, 7 and 4 pixels.
     """
 
-    def __init__(self, widths=(32, 64, 128)):
+    def __init__(self, widths: tuple[int, ...] = (32, 64, 128)) -> None:
         super().__init__()
         self.stem = nn.Sequential(
             nn.Conv2d(1, widths[0], 3, padding=1, bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU(), nn.MaxPool2d(2)

@@ -22,7 +22,7 @@ def layer_table(model: nn.Module, input_shape: tuple[int, ...], batch: int = 2) 
     seen: set[int] = set()
 
     def hook(name: str):
-        def fn(module: nn.Module, inputs, output):
+        def fn(module: nn.Module, inputs: tuple, output: object) -> None:
             params = 0 if id(module) in seen else sum(p.numel() for p in module.parameters(recurse=False))
             seen.add(id(module))
             rows.append(
@@ -69,7 +69,7 @@ def format_table(rows: list[dict], total: int | None = None) -> str:
     body.append(("total", "", "", "", f"{total:,}"))
     widths = [max(len(str(row[i])) for row in [head, *body]) for i in range(5)]
 
-    def line(row):
+    def line(row: tuple) -> str:
         return "  ".join(str(c).rjust(w) if i == 4 else str(c).ljust(w) for i, (c, w) in enumerate(zip(row, widths)))
 
     sep = "  ".join("-" * w for w in widths)

@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless: no display on servers or CI
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 from cnnrnn.utils.io import atomic_path  # noqa: E402
 
@@ -24,7 +25,7 @@ plt.rcParams.update(
 )  # embed TrueType fonts in PDFs
 
 
-def save_figure(fig, out_dir: str | os.PathLike, stem: str) -> str:
+def save_figure(fig: Figure, out_dir: str | os.PathLike, stem: str) -> str:
     """Write `<out_dir>/<stem>.pdf` and `.png`; return the path stem relative to nothing (as given).
 
     Experiments store the returned stem in results.json under `figures`, relative to the run dir.
@@ -37,7 +38,7 @@ def save_figure(fig, out_dir: str | os.PathLike, stem: str) -> str:
     return stem
 
 
-def figure_bytes(fig) -> dict[str, bytes]:
+def figure_bytes(fig: Figure) -> dict[str, bytes]:
     """{"pdf": ..., "png": ...} of a figure, for tasks that run away from the run directory."""
     import io
 
@@ -50,7 +51,7 @@ def figure_bytes(fig) -> dict[str, bytes]:
     return out
 
 
-def curves_figure(groups: dict, title: str, mark_epoch: int | None = None):
+def curves_figure(groups: dict, title: str, mark_epoch: int | None = None) -> Figure:
     """Learning curves of one or more models: loss and accuracy per epoch, training dashed and
     validation solid, the mean over seeds with a min-max band. `groups`: label -> {seed: history}.
     `mark_epoch` draws a dotted vertical line (e.g. the specified number of epochs)."""
