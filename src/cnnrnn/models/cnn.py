@@ -1,10 +1,11 @@
 """CNNs for Fashion-MNIST: the specified `SimpleCNN` (tasks 1a-1e) and the explored ones (task 1f).
 
-    model = build_model("simple_cnn")          # any name in MODELS
+    model = build_cnn("simple_cnn")            # any name in ARCHITECTURES
     log_probs = model(x)                      # x: (B, 1, 28, 28) in [0, 1]; log class probabilities (B, 10)
 
 Every model ends in LogSoftmax, so all of them train with NLLLoss and `exp(output)` is the
-posterior. `MODELS` is the registry behind `cnnrnn fashion --model NAME`.
+posterior. `ARCHITECTURES` is the registry the training recipes of studies/fashion/config.py name
+(`cnnrnn fashion --model RECIPE` picks a recipe, and through it an architecture).
 
 Why SimpleCNN has a second forward path: on a CPU the step time of this model is dominated not
 by arithmetic but by memory-bound passes over the (B, 32, 28, 28) activation: the sigmoid, the
@@ -258,6 +259,7 @@ ARCHITECTURES: dict[str, tuple[Callable[[], nn.Module], str]] = {
 
 
 def build_cnn(arch: str) -> nn.Module:
+    """A freshly initialised network of architecture `arch` (a key of ARCHITECTURES)."""
     if arch not in ARCHITECTURES:
         raise ValueError(f"unknown architecture {arch!r}; one of {', '.join(ARCHITECTURES)}")
     return ARCHITECTURES[arch][0]()
