@@ -456,3 +456,45 @@ def test_jobs_and_threads_are_capped_by_cores_and_memory(monkeypatch, capsys):
     assert LocalExecutor(jobs=2).jobs == 2 and capsys.readouterr().out == ""
     assert ex.cap_threads(64) == 16 and "--threads 64: only 16 usable CPU core(s)" in capsys.readouterr().out
     assert ex.cap_threads(64, "ray") == 64 and ex.cap_threads(4) == 4
+
+
+def test_the_scheduling_modules_import_each_other_without_a_circle():
+    # runner -> executors -> ray_executor once imported executors' private helpers and runner's types
+    import ast
+    from pathlib import Path
+
+    import cnnrnn
+
+    src = Path(cnnrnn.__file__).parent
+    modules = ["runner", "executors", "ray_executor", "tasks"]
+    graph = {}
+    for name in modules:
+        tree = ast.parse((src / f"{name}.py").read_text())
+        imported = set()
+        for node in ast.walk(tree):  # function-level imports too: they close a circle as surely
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+            elif isinstance(node, ast.Import):
+                imported.update(a.name for a in node.names)
+        graph[name] = {m.split(".")[1] for m in imported if m.startswith("cnnrnn.") and m.split(".")[1] in modules}
+
+    def reaches(start, goal, seen=()):
+        return any(n == goal or (n not in seen and reaches(n, goal, (*seen, n))) for n in graph[start])
+
+    assert not [m for m in modules if reaches(m, m)], graph
+    assert graph["tasks"] == set()  # the shared vocabulary imports none of them
+
+
+def test_no_function_in_the_runner_is_longer_than_about_60_lines():
+    import ast
+    import inspect
+
+    import cnnrnn.runner
+
+    tree = ast.parse(inspect.getsource(cnnrnn.runner))
+    long = {
+        n.name: n.end_lineno - n.lineno + 1
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.end_lineno - n.lineno + 1 > 60
+    }
+    assert long == {}
