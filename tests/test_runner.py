@@ -498,3 +498,14 @@ def test_no_function_in_the_runner_is_longer_than_about_60_lines():
         if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.end_lineno - n.lineno + 1 > 60
     }
     assert long == {}
+
+
+def test_a_task_that_ran_with_other_settings_is_said_to_run_again(tmp_path, capsys):
+    exp = _exp("a", [1, 2])
+    run_experiments([exp], _settings(tmp_path), config={})
+    changed = Experiment("a", [Task("a.1", square, {"x": 1}, {"x": 1, "lr": 0.1}), exp.tasks[1]], exp.combine)
+    capsys.readouterr()
+    run_experiments([changed], _settings(tmp_path), config={})
+    said = capsys.readouterr().out
+    assert "1 task(s) ran here earlier with other settings: they run again" in said
+    assert "(1 finished earlier and kept)" in said

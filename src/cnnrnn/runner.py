@@ -203,23 +203,28 @@ def cached_task(out: Path, task: Task) -> dict | None:
     A task file that is unreadable or damaged (edited by hand, say) is named in one log line and
     the task runs again (its file is rewritten when it finishes).
     """
+    return _lookup(out, task)[0]
+
+
+def _lookup(out: Path, task: Task) -> tuple[dict | None, str | None]:
+    """(cached_task's entry, None), or (None, why not): "none", "damaged", "settings" or "files"."""
     path = _task_file(out, task.name)
     if not path.is_file():
-        return None
+        return None, "none"
     try:
         entry = read_json(path)
     except CnnrnnError as e:
         log(f"runner: {e}; the task runs again")
-        return None
+        return None, "damaged"
     problem = task_file_problem(entry)
     if problem is not None:
         log(f"runner: {path}: damaged ({problem}); the task runs again")
-        return None
+        return None, "damaged"
     if entry["key"] != normalise(task.key):
-        return None
+        return None, "settings"
     if not all((out / rel).is_file() for rel in entry.get("files", [])):
-        return None
-    return entry
+        return None, "files"
+    return entry, None
 
 
 def _changed_input(entry: dict, dataset: str | None, reads: dict[str, str | None]) -> str | None:
@@ -302,8 +307,9 @@ class _Run:
         self.t_start = time.perf_counter()
 
     def execute(self) -> dict:
-        env = self.executor.task_env(self.settings.task_env()) if hasattr(self.executor, "task_env") else None
-        env = env or self.settings.task_env()
+        # the thread count every task gets is the executor's to decide (cnnrnn.executors), once
+        task_env = getattr(self.executor, "task_env", None)
+        env = task_env(self.settings.task_env()) if task_env else self.settings.task_env()
         plan = self.plan()
         if hasattr(self.executor, "check"):  # e.g. Ray: a task no node can run is refused now
             self.executor.check(plan.pending, env)
@@ -322,18 +328,18 @@ class _Run:
         """Which tasks are finished (kept) and which run, with one log line per reason to re-run."""
         plan = _Plan([], {}, {})
         changed: dict[str, int] = {}
-        other_settings = 0
+        other_settings = 0  # tasks that ran here earlier with another key
         for exp in self.experiments:
             reads = {n: self.digests.get(n) for n in ((exp.dataset,) if exp.dataset else ()) + tuple(exp.inputs)}
             for task in exp.tasks:
-                entry = None if self.force else cached_task(self.out, task)
+                entry, why = (None, "force") if self.force else _lookup(self.out, task)
                 what = _changed_input(entry, exp.dataset, reads) if entry is not None else None
                 if what is not None:
                     changed[what] = changed.get(what, 0) + 1
                     entry = None
+                other_settings += why == "settings"
                 if entry is None:
                     plan.pending.append(task)
-                    other_settings += (not self.force) and what is None and _task_file(self.out, task.name).is_file()
                 else:
                     plan.results[task.name] = entry["result"]
                     plan.seconds[task.name] = (float(entry.get("seconds", 0.0)), True)
