@@ -125,6 +125,9 @@ def _exit_with_parent(parent: int, every: float = 1.0) -> None:
             os._exit(1)
 
 
+_watching: list[int] = []  # the parent this process watches (prepare_worker may run once per task on Ray)
+
+
 def prepare_worker(threads: int | None) -> None:
     """Set up a worker process before its first task: signals, orphan watch, tqdm lock, allocator, threads."""
     import torch
@@ -134,7 +137,9 @@ def prepare_worker(threads: int | None) -> None:
     # Ctrl-C in a terminal reaches the whole process group: the driver handles it and stops the
     # workers itself, so they ignore it (no traceback per worker)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    if not _watching:
+        _watching.append(os.getppid())
+        threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     # tqdm would otherwise create a multiprocessing lock, i.e. a named semaphore that a worker stopped
     # by cancel() never releases ("resource_tracker: ... leaked semaphore objects" on the way out);
     # a worker's bars are its own, so a thread lock is all they need
