@@ -41,7 +41,7 @@ def test_without_ray_the_executor_is_a_one_line_error_saying_how_to_install(monk
     assert main(["run", "--executor", "ray", "--out", str(tmp_path / "run"), "--data", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("cnnrnn: error: --executor ray:") and "pip install" in err[0]
-    assert not (tmp_path / "run" / "config.json").exists()  # nothing was started
+    assert not (tmp_path / "run").exists()  # nothing was started, no empty run directory left
 
 
 def test_address_must_be_auto_or_host_port():
