@@ -98,7 +98,7 @@ class LocalExecutor:
 
     def run(self, tasks: list[Task], env: TaskEnv) -> Iterator[tuple[Task, object]]:
         env = self.task_env(env)
-        jobs = min(self.jobs, cap_jobs(self.jobs, env.threads) if env.threads and env.threads > 1 else self.jobs)
+        jobs = cap_jobs(self.jobs, env.threads) if (env.threads or 1) > 1 else self.jobs  # threads x jobs <= cores
         if jobs == 1 or len(tasks) <= 1:
             yield from self._run_here(tasks, env)
         else:
@@ -135,14 +135,19 @@ class LocalExecutor:
                     if outcome is not _DIED:
                         yield task, outcome
                         continue
-                    self._workers[self._workers.index(w)] = _Worker.start(ctx, env.threads)
-                    attempts[task.name] += 1
+                    # its process ended without a result (kill -9, the OOM killer): a new worker takes
+                    # its place while there is work left, and the task goes back to the front of the queue
                     how = w.how_it_ended()
-                    if attempts[task.name] <= MAX_RETRIES:
+                    attempts[task.name] += 1
+                    retry = attempts[task.name] <= MAX_RETRIES
+                    if retry:
                         log(f"executor: {task.name}: its worker process died ({how}); running it again in a new one")
                         queue.appendleft(task)
-                    else:
-                        why = f"its worker process died on all {MAX_RETRIES + 1} attempts ({how})"
+                    self._workers.remove(w)
+                    if queue:
+                        self._workers.append(_Worker.start(ctx, env.threads))
+                    if not retry:
+                        why = f"its worker process died on all {attempts[task.name]} attempts ({how})"
                         yield task, TaskFailed(task.name, why)
         finally:
             self.cancel()
@@ -195,7 +200,9 @@ class _Worker:
         return _DIED if not self.process.is_alive() else _BUSY
 
     def how_it_ended(self) -> str:
+        """How its process ended ("killed by SIGKILL", "exit status 1"); closes its pipe."""
         self.process.join(timeout=5)
+        self.conn.close()
         code = self.process.exitcode
         if code is not None and code < 0:
             try:
