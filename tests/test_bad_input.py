@@ -434,3 +434,28 @@ def test_exploding_learning_rate_stops_the_run_and_records_nothing(capsys, tmp_p
     assert results["run"]["complete"] is False
     assert "fashion.explore.cnn2_relu.seed0" in results["run"]["failed"]
     assert "cnn2_relu" not in results.get("fashion", {}).get("explore", {})
+
+
+# ------------------------------------------------------------------ checks before the run directory exists
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA GPU")
+def test_a_failed_device_check_leaves_no_run_directory(capsys, tmp_path, data):
+    out = tmp_path / "run"
+    argv = ["run", "--out", out, "--data", data, "--device", "cuda", "--preset", "quick"]
+    one_error(cli(capsys, *argv), "--device cuda")
+    assert not out.exists()  # it once left an empty directory holding .lock
+
+
+def test_a_missing_dataset_fails_once_early_in_one_line(capsys, tmp_path, monkeypatch):
+    import cnnrnn.data.fashion_mnist
+    from cnnrnn.errors import CnnrnnError
+
+    def offline(url, dest, **kw):
+        raise CnnrnnError(f"cannot download {url} (no network); put {dest.name} in {dest.parent} by hand")
+
+    monkeypatch.setattr(cnnrnn.data.fashion_mnist, "download", offline)
+    out = tmp_path / "run"
+    rc, _, err = cli(capsys, *fashion_argv(out, tmp_path / "empty"))
+    one_error((rc, _, err), "cannot download", "train-images-idx3-ubyte.gz")
+    assert "failed" not in err and not out.exists()

@@ -161,3 +161,49 @@ def test_report_that_is_not_a_pdf_is_refused(tmp_path, run_dir):
     with pytest.raises(CnnrnnError, match=r"report\.pdf: not a PDF file"):
         make_bundle(run_dir, "jdoe", dest_dir=tmp_path / "out", source_root=_fake_checkout(tmp_path / "c"))
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
+def test_hidden_files_links_out_of_the_tree_and_unsafe_names_stay_out(tmp_path, run_dir, capsys, monkeypatch):
+    src = _fake_checkout(tmp_path / "checkout")
+    (src / ".gitignore").write_text("runs/\n")
+    outside = tmp_path / "home" / "credentials.py"
+    outside.parent.mkdir()
+    outside.write_text("PASSWORD = 'hunter2'\n")
+    (src / "src/cnnrnn/.secret.py").write_text("TOKEN = 'x'\n")  # a hidden file
+    (src / "tests/.private").mkdir()
+    (src / "tests/.private/notes.py").write_text("# mine\n")  # in a hidden folder
+    (src / "src/cnnrnn/creds.py").symlink_to(outside)  # a link out of the checkout
+    (src / "src/cnnrnn/inside.py").symlink_to(src / "src/cnnrnn/__init__.py")  # a link within: fine
+    (src / "scripts/a\\..\\b.py").write_text("x = 1\n")  # backslashes and ..
+    (src / "scripts/con.py").write_text("x = 1\n")  # a reserved name on Windows
+    (src / "scripts/my_new_script.py").write_text("print('mine')\n")  # untracked code: packed, named
+    git = ["git", "-c", "user.email=t@t", "-c", "user.name=t", "-c", "commit.gpgsign=false"]
+    subprocess.run(git + ["init", "-q"], cwd=src, check=True)
+    subprocess.run(git + ["add", *CODE], cwd=src, check=True)
+    subprocess.run(git + ["commit", "-qm", "init"], cwd=src, check=True)
+    monkeypatch.setattr(bundle, "find_source_root", lambda: src)
+    assert main(["bundle", str(run_dir), "--login", "jdoe", "--dest", str(tmp_path / "zips")]) == 0
+    names = _names(tmp_path / "zips" / "dl22-2-jdoe.zip")
+    assert names == sorted(["report.pdf", *CODE, "scripts/my_new_script.py", "src/cnnrnn/inside.py"])
+    said = capsys.readouterr().out
+    assert "not tracked by git: scripts/my_new_script.py, src/cnnrnn/inside.py" in said
+    for rel, why in [
+        ("src/cnnrnn/.secret.py", "hidden"),
+        ("tests/.private/notes.py", "hidden"),
+        ("src/cnnrnn/creds.py", "a link that leads out of the checkout"),
+        ("scripts/a\\..\\b.py", "unsafe name"),
+        ("scripts/con.py", "unsafe name"),
+    ]:
+        assert f"{rel} ({why}" in said, rel
+    assert "hunter2" not in (tmp_path / "zips" / "dl22-2-jdoe.zip").read_bytes().decode("latin-1")
+
+
+def test_without_git_hidden_files_and_outside_links_stay_out_too(tmp_path, run_dir):
+    src = _fake_checkout(tmp_path / "checkout")
+    (tmp_path / "secret.py").write_text("x = 1\n")
+    (src / "src/cnnrnn/.hidden.py").write_text("x = 1\n")
+    (src / "src/cnnrnn/link.py").symlink_to(tmp_path / "secret.py")
+    contents = bundle.collect(src)
+    assert contents.files == sorted(CODE) and contents.untracked is None
+    assert set(contents.skipped) == {"src/cnnrnn/.hidden.py", "src/cnnrnn/link.py"}

@@ -57,6 +57,7 @@ def comparable(results: dict) -> dict:
     out["run"].pop("environment")
     out["run"].pop("experiments")  # {name: {seconds, reused}}: reused differs after a resume, by design
     out["run"].pop("invocations", None)  # when each command started and how it ended
+    out["run"].pop("parts", None)  # which command (its --out among its words) wrote each part
     return out
 
 

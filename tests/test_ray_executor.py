@@ -41,7 +41,7 @@ def test_without_ray_the_executor_is_a_one_line_error_saying_how_to_install(monk
     assert main(["run", "--executor", "ray", "--out", str(tmp_path / "run"), "--data", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("cnnrnn: error: --executor ray:") and "pip install" in err[0]
-    assert not (tmp_path / "run" / "config.json").exists()  # nothing was started
+    assert not (tmp_path / "run").exists()  # nothing was started, no empty run directory left
 
 
 def test_address_must_be_auto_or_host_port():
@@ -77,6 +77,100 @@ def test_an_address_where_nothing_listens_is_a_one_line_error(tmp_path, capsys):
     )
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"--address 127.0.0.1:{port}: no Ray head answers there" in err[0]
+
+
+def test_an_address_that_answers_but_is_not_ray_is_a_one_line_error_within_seconds():
+    # e.g. the dashboard's HTTP port: Ray's own client waited there for ever
+    import http.server
+    import threading
+    import time
+
+    from cnnrnn.ray_executor import probe
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    silent = __import__("socket").socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()  # accepts, never answers
+    try:
+        for port in (server.server_address[1], silent.getsockname()[1]):
+            t0 = time.monotonic()
+            with pytest.raises(CnnrnnError, match=f"127.0.0.1:{port}: something answers there but it is not a Ray"):
+                probe(f"127.0.0.1:{port}", reply_timeout=2.0)
+            assert time.monotonic() - t0 < 5
+    finally:
+        server.shutdown()
+        silent.close()
+
+
+class FakeRay:
+    """What RayExecutor asks of `ray` before it submits anything: a 2-CPU node without a GPU."""
+
+    def __init__(self, home: Path):
+        self.home, self.up = home, False
+
+    def is_initialized(self):
+        return self.up
+
+    def init(self, **kw):  # Ray writes a new token with the umask's mode
+        self.up = True
+        token = self.home / ".ray" / "auth_token"
+        if not token.exists():
+            token.parent.mkdir(exist_ok=True)
+            token.write_text("secret")
+            token.chmod(0o644)
+
+    def nodes(self):
+        return [{"Alive": True, "Resources": {"CPU": 2.0}}, {"Alive": False, "Resources": {"CPU": 64.0}}]
+
+    def shutdown(self):
+        self.up = False
+
+
+@pytest.fixture
+def fake_ray(monkeypatch, tmp_path):
+    import cnnrnn.ray_executor as rx
+
+    ray = FakeRay(tmp_path / "home")
+    (tmp_path / "home").mkdir()
+    monkeypatch.setattr(rx, "import_ray", lambda: ray)
+    monkeypatch.setattr(Path, "home", lambda: tmp_path / "home")
+    return ray
+
+
+def test_a_task_no_node_can_run_is_a_one_line_error_not_a_hang(fake_ray, tmp_path, capsys):
+    from cnnrnn.ray_executor import RayExecutor
+    from cnnrnn.tasks import Task
+
+    task = Task("t.0", print, {}, {})
+    ex = RayExecutor()
+    ex.check([task], TaskEnv("cpu", str(tmp_path), threads=2))  # fits the 2-CPU node
+    with pytest.raises(CnnrnnError, match=r"--threads 4: task t.0 asks for 4 CPUs but the largest node .* has 2"):
+        ex.check([task], TaskEnv("cpu", str(tmp_path), threads=4))  # the dead 64-CPU node does not count
+    assert not fake_ray.up  # disconnected again
+    with pytest.raises(CnnrnnError, match=r"--device cuda: task t.0 asks for 0.25 GPU but the Ray cluster has no GPU"):
+        ex.check([task], TaskEnv("cuda", str(tmp_path), threads=1))
+    # through the command: one line, and no run directory left behind
+    from fixtures.synthetic import make_tiny_fashion
+
+    make_tiny_fashion(tmp_path / "data", 60, 20)
+    argv = ["fashion", "--executor", "ray", "--threads", "4", "--out", str(tmp_path / "run")]
+    argv += ["--data", str(tmp_path / "data"), "--no-verify", "--preset", "quick", "--device", "cpu"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "asks for 4 CPUs" in err[0] and not (tmp_path / "run").exists()
+
+
+def test_the_token_ray_creates_for_a_ray_started_here_is_private(fake_ray, tmp_path):
+    from cnnrnn.ray_executor import RayExecutor
+
+    RayExecutor()._connect()
+    token = tmp_path / "home" / ".ray" / "auth_token"
+    assert token.stat().st_mode & 0o777 == 0o600
+    fake_ray.shutdown()
+    token.chmod(0o640)  # the user's own token: its mode is theirs
+    RayExecutor()._connect()
+    assert token.stat().st_mode & 0o777 == 0o640
 
 
 def test_a_worker_without_the_drivers_data_folder_uses_its_own(monkeypatch, tmp_path):
@@ -163,6 +257,7 @@ def _comparable(run_dir: Path) -> dict:
     results["run"].pop("environment")
     results["run"].pop("experiments")
     results["run"].pop("invocations", None)  # when each command started, its commit, how it ended
+    results["run"].pop("parts", None)  # which command (its --out, its executor) wrote each part
     return scrub(results)
 
 

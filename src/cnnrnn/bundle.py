@@ -10,10 +10,14 @@ scripts, README.md, pyproject.toml, Makefile and the Markdown docs. Nothing else
 no weights, no run directories, no caches, no virtual environment, no earlier ZIPs.
 
 The files come from the source checkout the package is imported from (an editable install):
-`git ls-files` (tracked plus untracked-but-not-ignored files) where git is available, else a
-walk of the checkout that skips ignored-by-convention folders; either way the include rules
-below decide. The ZIP is written atomically, by default into the current directory
-(`--dest DIR` to change that), with entries in sorted order.
+`git ls-files` (tracked plus untracked-but-not-ignored files: a new script of yours belongs in
+the hand-in) where git is available, else a walk of the checkout that skips ignored-by-convention
+folders; either way the include rules below decide. Never packed, whatever git says: hidden
+files or folders (a name starting with "."), a link that leads out of the checkout, and a name
+that is unsafe or ambiguous on some extractor (backslashes, "..", drive letters, characters
+Windows refuses, reserved names such as CON). The command says what it packed: the count, every
+untracked file by name, and every code file it skipped and why. The ZIP is written atomically, by
+default into the current directory (`--dest DIR` to change that), with entries in sorted order.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import os
 import re
 import subprocess
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from cnnrnn.errors import CnnrnnError
@@ -54,6 +59,9 @@ SKIP_DIRS = {
     ".ruff_cache",
 }
 SKIP_TOP = {"runs", "data", "weights", "build", "dist", "shared"}
+# a member name every extractor reads the same way: plain characters, no leading dot (hidden)
+SAFE_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+\-]*")
+WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 
 
 def check_login(login: str) -> str:
@@ -76,6 +84,26 @@ def is_code(rel: str) -> bool:
     return suffixes is not None and PurePosixPath(rel).suffix in suffixes
 
 
+def skip_reason(root: Path, rel: str) -> str | None:
+    """Why a code file must stay out of the hand-in even though it is code, or None."""
+    parts = rel.split("/")
+    if any(p.startswith(".") for p in parts):
+        return "hidden"
+    if not all(SAFE_PART.fullmatch(p) and not p.endswith(".") for p in parts) or any(
+        p.split(".")[0].lower() in WINDOWS_RESERVED for p in parts
+    ):
+        return "unsafe name in a ZIP"
+    path = root / rel
+    try:
+        target = path.resolve(strict=True)
+        target.relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        return "unreadable or a broken link"
+    except ValueError:
+        return "a link that leads out of the checkout"
+    return None if target.is_file() else "not a regular file"
+
+
 def find_source_root() -> Path:
     """The checkout the running cnnrnn package comes from (the folder holding pyproject.toml)."""
     import cnnrnn
@@ -90,22 +118,26 @@ def find_source_root() -> Path:
     )
 
 
-def _git_files(root: Path) -> list[str] | None:
+def _git(root: Path, *args: str) -> list[str] | None:
     try:
-        out = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=root,
-            capture_output=True,
-            timeout=30,
-        )
+        out = subprocess.run(["git", *args], cwd=root, capture_output=True, timeout=30)
     except (OSError, subprocess.SubprocessError):
         return None
     if out.returncode != 0:
         return None
-    top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=root, capture_output=True, text=True)
-    if top.returncode != 0 or Path(top.stdout.strip()).resolve() != root.resolve():
-        return None  # root is inside some other repository: walk it instead
     return [f for f in out.stdout.decode("utf-8", "surrogateescape").split("\0") if f]
+
+
+def _git_files(root: Path) -> tuple[list[str], set[str]] | None:
+    """(tracked + untracked-but-not-ignored files, the untracked ones), or None without git."""
+    top = _git(root, "rev-parse", "--show-toplevel")
+    if not top or Path(top[0].strip()).resolve() != root.resolve():
+        return None  # no git, or root is inside some other repository: walk it instead
+    tracked = _git(root, "ls-files", "-z", "--cached")
+    untracked = _git(root, "ls-files", "-z", "--others", "--exclude-standard")
+    if tracked is None or untracked is None:
+        return None
+    return tracked + untracked, set(untracked)
 
 
 def _walk_files(root: Path) -> list[str]:
@@ -125,12 +157,36 @@ def _walk_files(root: Path) -> list[str]:
     return files
 
 
+@dataclass
+class Contents:
+    """What goes into the hand-in from a checkout, and what does not."""
+
+    files: list[str]  # sorted checkout-relative paths packed
+    untracked: list[str] | None  # those of them git does not track (None: no git, the checkout was walked)
+    skipped: dict[str, str] = field(default_factory=dict)  # code file left out -> why
+
+
+def collect(root: Path) -> Contents:
+    """The code files of the checkout at `root` to hand in (see the module docstring)."""
+    listed = _git_files(root)
+    names, untracked = listed if listed is not None else (_walk_files(root), None)
+    files, skipped = [], {}
+    for rel in sorted(set(names)):
+        if not is_code(rel):
+            continue
+        if not (root / rel).exists() and not (root / rel).is_symlink():
+            continue  # deleted but still tracked
+        why = skip_reason(root, rel)
+        if why is None:
+            files.append(rel)
+        else:
+            skipped[rel] = why
+    return Contents(files, None if untracked is None else sorted(set(files) & untracked), skipped)
+
+
 def code_files(root: Path) -> list[str]:
     """Sorted checkout-relative paths of the code to hand in (files that exist)."""
-    listed = _git_files(root)
-    if listed is None:
-        listed = _walk_files(root)
-    return sorted(f for f in set(listed) if is_code(f) and (root / f).is_file())
+    return collect(root).files
 
 
 def bundle_name(login: str) -> str:
@@ -139,6 +195,11 @@ def bundle_name(login: str) -> str:
 
 def make_bundle(run_dir, login: str, dest_dir=None, source_root=None) -> Path:
     """Write `dl22-2-LOGIN.zip` (report.pdf + code) into `dest_dir` (default: the current directory)."""
+    return write_bundle(run_dir, login, dest_dir, source_root)[0]
+
+
+def write_bundle(run_dir, login: str, dest_dir=None, source_root=None) -> tuple[Path, Contents]:
+    """make_bundle, also returning what was packed and skipped (for the terminal)."""
     check_login(login)
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
@@ -150,7 +211,8 @@ def make_bundle(run_dir, login: str, dest_dir=None, source_root=None) -> Path:
         if fh.read(5) != b"%PDF-":
             raise CnnrnnError(f"{report}: not a PDF file; rebuild it with `cnnrnn report {run_dir}`")
     root = Path(source_root) if source_root is not None else find_source_root()
-    files = code_files(root)
+    contents = collect(root)
+    files = contents.files
     for required in ("pyproject.toml", "README.md"):
         if required not in files:
             raise CnnrnnError(f"{root / required}: not found; the hand-in needs it")
@@ -164,14 +226,28 @@ def make_bundle(run_dir, login: str, dest_dir=None, source_root=None) -> Path:
             zf.write(report, "report.pdf")
             for rel in files:
                 zf.write(root / rel, rel)
-    return out
+    return out, contents
+
+
+def describe_contents(contents: Contents) -> list[str]:
+    """What the terminal says about the code in a bundle: counts, untracked files by name, skipped files."""
+    lines = [f"code: {len(contents.files)} files"]
+    if contents.untracked is None:
+        lines[0] += " (no git here: every code file found in the checkout)"
+    elif contents.untracked:
+        lines[0] += f", {len(contents.untracked)} of them not tracked by git: {', '.join(contents.untracked)}"
+    else:
+        lines[0] += ", all tracked by git"
+    if contents.skipped:
+        lines.append("left out: " + ", ".join(f"{rel} ({why})" for rel, why in contents.skipped.items()))
+    return lines
 
 
 def _cmd_bundle(args: argparse.Namespace) -> int:
-    out = make_bundle(args.run_dir, args.login, args.dest)
-    with zipfile.ZipFile(out) as zf:
-        n = len(zf.namelist())
-    print(f"{out} ({n} files: report.pdf and the code)")
+    out, contents = write_bundle(args.run_dir, args.login, args.dest)
+    print(f"{out} (report.pdf and {len(contents.files)} code files)")
+    for line in describe_contents(contents):
+        print(f"  {line}")
     return 0
 
 

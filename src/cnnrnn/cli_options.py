@@ -24,6 +24,7 @@ import torch
 from cnnrnn.data.fingerprint import dataset_fingerprint
 from cnnrnn.data.paths import data_root
 from cnnrnn.errors import CnnrnnError
+from cnnrnn.executors import cap_threads
 from cnnrnn.runner import PRESETS, Experiment, RunSettings, run_experiments
 from cnnrnn.utils.device import DEVICE_CHOICES, resolve_device
 from cnnrnn.utils.progress import log
@@ -150,7 +151,7 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
             "--jobs: only meaningful with --executor local; on Ray the cluster's CPUs "
             "decide how many tasks run at once (see --threads)"
         )
-    threads = args.threads
+    threads = cap_threads(args.threads, args.executor)  # more threads than cores: a warning, then the cores
     if threads:
         torch.set_num_threads(threads)
     root = data_root(args.data)

@@ -17,9 +17,9 @@ import dataclasses
 
 from cnnrnn.cli_options import add_run_args, run_from_args
 from cnnrnn.studies.fashion.cli import add_verify_arg
-from cnnrnn.utils.io import atomic_write_text, ensure_dir
+from cnnrnn.utils.io import atomic_write_text
 from cnnrnn.utils.progress import log
-from cnnrnn.utils.runlock import run_lock
+from cnnrnn.utils.runlock import run_directory
 
 
 def run_all(args: argparse.Namespace) -> int:
@@ -33,8 +33,9 @@ def run_all(args: argparse.Namespace) -> int:
     fashion_cfg, imdb_cfg = fashion_preset(args.preset), imdb_preset(args.preset)
     fashion_cfg.verify = not args.no_verify
     config = {"fashion": dataclasses.asdict(fashion_cfg), "imdb": dataclasses.asdict(imdb_cfg)}
-    out = ensure_dir(args.out)
-    with run_lock(out):  # held through the report, so a second `cnnrnn run --out` here refuses at once
+    # held through the report, so a second `cnnrnn run --out` here refuses at once; removed again if
+    # a check fails before anything is written
+    with run_directory(args.out) as out:
         results = run_from_args(args, fashion_experiments(fashion_cfg) + imdb_experiments(imdb_cfg), config)
         atomic_write_text(out / "summary.md", summary_markdown(results))
         pdf = build_report(out)

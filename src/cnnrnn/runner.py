@@ -2,11 +2,11 @@
 
 A study is a list of `Experiment`s. An experiment is
 
-- a list of independent `Task`s, the units of scheduling (usually one training run = one model x
-  one seed). A task is a module-level function plus keyword arguments (so it can run in another
-  process or on another machine) and a `key`: the settings that decide its result. It returns a
-  `TaskOutput` (a JSON-able result and, optionally, files as bytes) and never writes the run
-  directory itself;
+- a list of independent `Task`s (cnnrnn.tasks), the units of scheduling (usually one training run =
+  one model x one seed). A task is a module-level function plus keyword arguments (so it can run in
+  another process or on another machine) and a `key`: the settings that decide its result. It
+  returns a `TaskOutput` (a JSON-able result and, optionally, files as bytes) and never writes the
+  run directory itself;
 - a `combine` function that runs on the driver once all its tasks (and the experiments it
   `needs`) are done. It turns task results into a fragment of results.json, e.g.
   {"fashion": {"simple_cnn": {...}}}, and may draw figures. It gets exactly the results of its own
@@ -16,12 +16,21 @@ The driver (`run_experiments`) is the only writer of the run directory, and hold
 (RUN/.lock, utils/runlock.py) while it writes: a second run into the same directory refuses at once.
 
     config.json  environment.json  results.json  summary.md  report.pdf
-    tasks/<task>.json      one finished task: its key, seconds, result, the files it wrote, its data digest
+    tasks/<task>.json      one finished task: its key, seconds, result, the files it wrote, the
+                           digests of the data it read
     history/<task>.csv     per-epoch rows      weights/<task>.safetensors      figures/<stem>.{pdf,png}
 
 A finished task is kept and skipped when the same command runs again, as long as its key is
 unchanged, its files exist and the data it read has the same digest (`--force` re-runs everything);
 changing one setting re-runs only the tasks whose key holds it. Combines are cheap and always re-run.
+
+`results.json` is rebuilt by every command from the task files of *its* task list, never merged with
+what an earlier command wrote: each top-level part ("fashion", "imdb") is written whole by one
+command, and `run.parts` records which command, experiments and tasks. A part of an earlier command
+stays only while this command writes nothing under it, shares no experiment with it, has the same
+preset and all its task files still exist (`cnnrnn fashion`, then `cnnrnn imdb` into one --out keeps
+both studies); otherwise it is replaced, with one log line saying what leaves. A damaged results.json
+(or task file) is named in one log line and rebuilt (or the task run again).
 `results.json` is rewritten after every task with `run.complete = false` until everything is done.
 A run that is killed leaves only whole files (every write is atomic); the partial temporaries of a
 SIGKILL are removed by the next run.
@@ -32,60 +41,47 @@ processes (`--jobs N`), or on a Ray cluster (`--executor ray`). The results are 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from cnnrnn.errors import CnnrnnError
+from cnnrnn.tasks import Task, TaskEnv, TaskFailed, TaskOutput, execute_task
 from cnnrnn.utils.env import environment_info
 from cnnrnn.utils.io import (
     atomic_write_bytes,
     atomic_write_json,
     deep_merge,
-    ensure_dir,
     read_json,
     remove_stale_temporaries,
     to_json,
 )
 from cnnrnn.utils.progress import log
-from cnnrnn.utils.runlock import run_lock
-from cnnrnn.utils.seed import seed_everything
+from cnnrnn.utils.runlock import run_directory
+
+# the studies build their tasks from these names here (cnnrnn.tasks defines them)
+__all__ = [
+    "PRESETS",
+    "CombineContext",
+    "Experiment",
+    "RunSettings",
+    "Task",
+    "TaskEnv",
+    "TaskFailed",
+    "TaskOutput",
+    "cached_task",
+    "execute_task",
+    "reading",
+    "run_experiments",
+    "schedule",
+]
 
 PRESETS = ("quick", "default", "full")
-
-
-@dataclass(frozen=True)
-class TaskEnv:
-    """What a task needs to know about where it runs (its machine, not the driver's)."""
-
-    device: str
-    data_root: str
-    threads: int | None = None
-
-
-@dataclass
-class TaskOutput:
-    """A task's product: `result` goes into tasks/<name>.json; `files` (path relative to the run
-    directory -> bytes) are written by the driver."""
-
-    result: Any
-    files: dict[str, bytes] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Task:
-    name: str  # unique and filesystem-safe, e.g. "fashion.simple_cnn.seed0"
-    fn: Callable[..., TaskOutput]  # module-level: fn(env, **kwargs)
-    kwargs: dict  # its inputs (picklable: configs, names, seeds)
-    key: dict  # the settings that decide its result; a change re-runs it
-    cpus: int = 1  # resources, for executors that schedule them
-    gpus: float = 0.0
 
 
 @dataclass
@@ -132,13 +128,15 @@ class Experiment:
     needs: tuple[str, ...] = ()
     description: str = ""
     dataset: str | None = None  # what its tasks read ("fashion-mnist", "imdb"): see data_fingerprint
+    inputs: tuple[str, ...] = ()  # other files its tasks read, by fingerprint name ("glove:PATH")
 
 
-def reading(dataset: str, experiments: list[Experiment]) -> list[Experiment]:
-    """`experiments`, each marked as reading `dataset`: a resumed run re-runs the tasks that finished
-    on other data (cnnrnn.data.fingerprint)."""
+def reading(dataset: str, experiments: list[Experiment], *inputs: str) -> list[Experiment]:
+    """`experiments`, each marked as reading `dataset` (and `inputs`, e.g. a GloVe file): a resumed run
+    re-runs the tasks that finished on other data (cnnrnn.data.fingerprint)."""
     for e in experiments:
         e.dataset = dataset
+        e.inputs = tuple(inputs)
     return experiments
 
 
@@ -149,37 +147,13 @@ class RunSettings:
     data_root: Path
     preset: str = "default"
     threads: int | None = None
-    # dataset -> digest of its data (cnnrnn.data.fingerprint); None: not checked (library use, tests)
+    # dataset or input name -> digest of its content (cnnrnn.data.fingerprint); None: not checked
+    # (library use, tests). It may raise CnnrnnError (data missing and not downloadable): the run
+    # then stops before anything runs or is written.
     data_fingerprint: Callable[[str], str | None] | None = None
 
     def task_env(self) -> TaskEnv:
         return TaskEnv(str(self.device), str(self.data_root), self.threads)
-
-
-class TaskFailed(Exception):
-    """Raised by an executor for a task whose function raised; `message` is one line."""
-
-    def __init__(self, task: str, message: str):
-        super().__init__(f"{task}: {message}")
-        self.task, self.message = task, message
-
-    def __reduce__(self):  # it comes back from worker processes: unpickle with both arguments
-        return TaskFailed, (self.task, self.message)
-
-
-def execute_task(task: Task, env: TaskEnv) -> tuple[TaskOutput, float]:
-    """Run one task here (in whatever process or machine this is); return its output and seconds."""
-    if env.threads:
-        torch.set_num_threads(env.threads)
-    # Every task starts from the same global random state, derived from its name: a task that draws
-    # without seeding (a model built before its seed is set, say) would otherwise depend on which
-    # tasks ran before it in this process, i.e. on the executor's schedule and on resuming.
-    seed_everything(int.from_bytes(hashlib.sha256(task.name.encode()).digest()[:4], "big"))
-    t0 = time.perf_counter()
-    output = task.fn(env, **task.kwargs)
-    if not isinstance(output, TaskOutput):
-        raise TypeError(f"task {task.name} returned {type(output).__name__}, not TaskOutput")
-    return output, time.perf_counter() - t0
 
 
 def normalise(obj: Any) -> Any:
@@ -187,24 +161,92 @@ def normalise(obj: Any) -> Any:
     return json.loads(to_json(obj))
 
 
+def schedule(pending: list[Task]) -> list[Task]:
+    """The order in which the executor gets the pending tasks: the most expensive first (`Task.cost`),
+    ties in the studies' order, so a long task does not start last while the other workers idle.
+
+    >>> [t.name for t in schedule([Task("a", print, {}, {}), Task("b", print, {}, {}, cost=3.0)])]
+    ['b', 'a']
+    """
+    return sorted(pending, key=lambda t: -t.cost)  # sorted() is stable
+
+
+# ---------------------------------------------------------------- task files
+
+
 def _task_file(out: Path, name: str) -> Path:
     return out / "tasks" / f"{name}.json"
 
 
+def task_file_problem(entry: Any) -> str | None:
+    """What is wrong with the content of a task file, or None when it has the runner's shape."""
+    if not isinstance(entry, dict):
+        return "not a JSON object"
+    if "key" not in entry:
+        return "no key"
+    if entry.get("result") is None:
+        return "no result"
+    files = entry.get("files", [])
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        return "files is not a list of paths"
+    seconds = entry.get("seconds", 0.0)
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        return "seconds is not a number"
+    if not isinstance(entry.get("data"), (str, type(None))) or not isinstance(entry.get("inputs", {}), dict):
+        return "data digests of the wrong type"
+    return None
+
+
 def cached_task(out: Path, task: Task) -> dict | None:
-    """The cache entry of a finished task with the same key whose files still exist, else None."""
+    """The cache entry of a finished task with the same key whose files still exist, else None.
+
+    A task file that is unreadable or damaged (edited by hand, say) is named in one log line and
+    the task runs again (its file is rewritten when it finishes).
+    """
+    return _lookup(out, task)[0]
+
+
+def _lookup(out: Path, task: Task) -> tuple[dict | None, str | None]:
+    """(cached_task's entry, None), or (None, why not): "none", "damaged", "settings" or "files"."""
     path = _task_file(out, task.name)
     if not path.is_file():
-        return None
+        return None, "none"
     try:
         entry = read_json(path)
-    except CnnrnnError:
-        return None  # unreadable: treat as not done, it is rewritten when the task finishes
-    if not isinstance(entry, dict) or entry.get("key") != normalise(task.key) or "result" not in entry:
-        return None
+    except CnnrnnError as e:
+        log(f"runner: {e}; the task runs again")
+        return None, "damaged"
+    problem = task_file_problem(entry)
+    if problem is not None:
+        log(f"runner: {path}: damaged ({problem}); the task runs again")
+        return None, "damaged"
+    if entry["key"] != normalise(task.key):
+        return None, "settings"
     if not all((out / rel).is_file() for rel in entry.get("files", [])):
-        return None
-    return entry
+        return None, "files"
+    return entry, None
+
+
+def _changed_input(entry: dict, dataset: str | None, reads: dict[str, str | None]) -> str | None:
+    """The name of a dataset or input whose digest differs from the one the task finished on, else None.
+    A digest missing on either side (older task files, data that cannot be told) counts as unchanged."""
+    data = reads.get(dataset) if dataset else None
+    if data is not None and entry.get("data") not in (None, data):
+        return dataset
+    old = entry.get("inputs") or {}
+    for name, digest in reads.items():
+        if name != dataset and digest is not None and old.get(name) not in (None, digest):
+            return name
+    return None
+
+
+def data_digests(experiments: list[Experiment], settings: RunSettings) -> dict[str, str | None]:
+    """Digest of every dataset and input the tasks read, each computed once; may raise CnnrnnError."""
+    names = dict.fromkeys(
+        n for e in experiments if e.tasks for n in ((e.dataset,) if e.dataset else ()) + tuple(e.inputs)
+    )
+    fingerprint = settings.data_fingerprint
+    return {n: fingerprint(n) if fingerprint else None for n in names}
 
 
 def _check_unique(experiments: list[Experiment]) -> None:
@@ -220,188 +262,336 @@ def _check_unique(experiments: list[Experiment]) -> None:
             raise ValueError(f"experiment {e.name!r} needs {missing}, which are not in this run")
 
 
+# ---------------------------------------------------------------- the run
+
+
 def run_experiments(
     experiments: list[Experiment], settings: RunSettings, *, config: dict, force: bool = False, executor=None
 ) -> dict:
-    """Run (or resume) `experiments` into `settings.out`; return the merged results.
+    """Run (or resume) `experiments` into `settings.out`; return the results (what results.json holds).
 
     Tasks go to `executor` (default: this process, one after another). A task that fails fails its
     experiment and every experiment that needs it; the rest completes, and a CnnrnnError naming the
-    failures is raised at the end (the run directory stays resumable).
+    failures is raised at the end (the run directory stays resumable). What can fail before any
+    task runs (the data, the executor's own checks) fails before the run directory is created.
     """
     from cnnrnn.executors import LocalExecutor
 
     _check_unique(experiments)
     executor = executor or LocalExecutor()
-    out = ensure_dir(settings.out)
-    with run_lock(out):  # a second run into the same directory refuses at once (utils/runlock.py)
+    digests = data_digests(experiments, settings)  # a missing or unreadable dataset stops here, once
+    with run_directory(settings.out) as out:  # a second run into the same directory refuses at once
         for leftover in remove_stale_temporaries(out, recursive=True):
             log(f"runner: removed {leftover}, a partial file of an earlier run that was killed")
-        return _run_locked(experiments, settings, config, force, executor)
+        return _Run(experiments, settings, config, force, executor, digests).execute()
 
 
-def _run_locked(experiments: list[Experiment], settings: RunSettings, config: dict, force: bool, executor) -> dict:
-    from cnnrnn.utils.progress import GridProgress
+@dataclass
+class _Plan:
+    pending: list[Task]
+    results: dict[str, Any]  # task name -> result, for the tasks kept from earlier commands
+    seconds: dict[str, tuple[float, bool]]  # task name -> (seconds, kept from an earlier command)
 
-    out = settings.out
-    env = environment_info(settings.device)
-    env["executor"] = executor.describe()
-    atomic_write_json(out / "config.json", config)
-    atomic_write_json(out / "environment.json", env)
 
-    results_path = out / "results.json"
-    # keep results of another study already in this run directory (e.g. `fashion`, then `imdb`),
-    # but never mix presets
-    results = read_json(results_path) if results_path.exists() else {}
-    if not isinstance(results, dict) or results.get("run", {}).get("preset", settings.preset) != settings.preset:
-        results = {}
-    run_info = results.setdefault("run", {})
-    run_info.update({"preset": settings.preset, "environment": env, "complete": False, "failed": {}})
-    run_info.setdefault("experiments", {})
-    # every command that worked on this run directory, so a run finished over several invocations
-    # (interrupted, resumed) still states its whole wall time: the sum of wall_seconds
-    if force:
-        run_info["invocations"] = []
-    invocations = run_info.setdefault("invocations", [])
-    for earlier in invocations:  # one that still says "running" was killed: its time is that of its last save
-        if earlier.get("ended") == "running":
-            earlier["ended"] = "killed"
-    this_call = {
-        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "wall_seconds": 0.0,
-        "tasks_run": 0,
-        "tasks_kept": 0,
-        "ended": "running",
-        "git_commit": env.get("git_commit"),
-    }
-    invocations.append(this_call)
+class _Run:
+    """One command's work on a run directory, in the order `execute` reads."""
 
-    t_start = time.perf_counter()
-    task_results: dict[str, Any] = {}
-    task_seconds: dict[str, tuple[float, bool]] = {}
-    pending: list[Task] = []
-    # the data each task reads, as a digest (computed once per dataset): a task that finished on
-    # other data runs again, and says so
-    fingerprints = {
-        d: settings.data_fingerprint(d) if settings.data_fingerprint else None
-        for d in dict.fromkeys(e.dataset for e in experiments if e.dataset)
-    }
-    data_of = {t.name: fingerprints.get(e.dataset) for e in experiments for t in e.tasks}
-    changed: dict[str, int] = {}
-    for exp in experiments:
-        for task in exp.tasks:
-            entry = None if force else cached_task(out, task)
-            data = data_of[task.name]
-            if entry is not None and data is not None and entry.get("data") not in (None, data):
-                changed[exp.dataset] = changed.get(exp.dataset, 0) + 1  # finished on other data
-                entry = None
-            if entry is None:
-                pending.append(task)
+    def __init__(self, experiments, settings: RunSettings, config: dict, force: bool, executor, digests: dict):
+        self.experiments, self.settings, self.config = experiments, settings, config
+        self.force, self.executor, self.digests = force, executor, digests
+        self.out: Path = settings.out
+        self.task_of = {t.name: e for e in experiments for t in e.tasks}
+        self.failed: dict[str, str] = {}  # task or experiment name -> one-line reason
+        self.fragments: dict[str, dict] = {}  # experiment name -> its fragment
+        self.writers: dict[str, set[str]] = {}  # top-level part of results.json -> experiments writing it
+        self.t_start = time.perf_counter()
+
+    def execute(self) -> dict:
+        # the thread count every task gets is the executor's to decide (cnnrnn.executors), once
+        task_env = getattr(self.executor, "task_env", None)
+        env = task_env(self.settings.task_env()) if task_env else self.settings.task_env()
+        plan = self.plan()
+        if hasattr(self.executor, "check"):  # e.g. Ray: a task no node can run is refused now
+            self.executor.check(plan.pending, env)
+        self.start(plan, env)
+        try:
+            self.combine_ready()
+            self.run_pending(plan.pending, env)
+        except BaseException as e:  # Ctrl-C, SIGTERM, a full disk, ...: the command is not left "running"
+            self._save_quietly("interrupted" if isinstance(e, KeyboardInterrupt) else "failed")
+            raise
+        return self.finish()
+
+    # -- what to run
+
+    def plan(self) -> _Plan:
+        """Which tasks are finished (kept) and which run, with one log line per reason to re-run."""
+        plan = _Plan([], {}, {})
+        changed: dict[str, int] = {}
+        other_settings = 0  # tasks that ran here earlier with another key
+        for exp in self.experiments:
+            reads = {n: self.digests.get(n) for n in ((exp.dataset,) if exp.dataset else ()) + tuple(exp.inputs)}
+            for task in exp.tasks:
+                entry, why = (None, "force") if self.force else _lookup(self.out, task)
+                what = _changed_input(entry, exp.dataset, reads) if entry is not None else None
+                if what is not None:
+                    changed[what] = changed.get(what, 0) + 1
+                    entry = None
+                other_settings += why == "settings"
+                if entry is None:
+                    plan.pending.append(task)
+                else:
+                    plan.results[task.name] = entry["result"]
+                    plan.seconds[task.name] = (float(entry.get("seconds", 0.0)), True)
+        for name, n in changed.items():
+            log(f"runner: the {name} data changed since {n} finished task(s) ran on it: they run again")
+        if other_settings:
+            log(f"runner: {other_settings} task(s) ran here earlier with other settings: they run again")
+        return plan
+
+    # -- the records: config.json, environment.json, results.json
+
+    def start(self, plan: _Plan, env: TaskEnv) -> None:
+        """Write config.json and environment.json, take over the earlier commands' records and the parts
+        of results.json this command leaves alone, and record this command as running."""
+        self.env_info = environment_info(self.settings.device)
+        self.env_info["executor"] = self.executor.describe()
+        self.env_info["threads_per_task"] = env.threads or torch.get_num_threads()
+        atomic_write_json(self.out / "config.json", self.config)
+        atomic_write_json(self.out / "environment.json", self.env_info)
+        earlier = self._earlier_results()
+        earlier_run = earlier.get("run", {})
+        self.kept_parts = self._kept_parts(earlier)
+        self.results = {"run": {}, **{k: earlier[k] for k in self.kept_parts}}
+        invocations = [] if self.force else [c for c in earlier_run.get("invocations", []) if isinstance(c, dict)]
+        for call in invocations:  # one that still says "running" was killed: its time is that of its last save
+            if call.get("ended") == "running":
+                call["ended"] = "killed"
+        self.this_call = {
+            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "wall_seconds": 0.0,
+            "tasks_run": 0,
+            "tasks_kept": len(plan.results),
+            "ended": "running",
+            "git_commit": self.env_info.get("git_commit"),
+        }
+        invocations.append(self.this_call)
+        earlier_experiments = earlier_run.get("experiments") if isinstance(earlier_run.get("experiments"), dict) else {}
+        self.run_info = self.results["run"]
+        self.run_info.update(
+            preset=self.settings.preset,
+            environment=self.env_info,
+            complete=False,
+            failed={},
+            experiments={n: v for n, v in earlier_experiments.items() if self._in_kept_part(n)},
+            parts=dict(self.kept_parts),
+            invocations=invocations,
+        )
+        self.task_results, self.task_seconds = plan.results, plan.seconds
+        n_tasks = len(self.task_of)
+        log(
+            f"runner: {len(self.experiments)} experiments, {n_tasks} tasks ({len(plan.results)} finished earlier "
+            f"and kept), executor {self.executor.describe()}, out {self.out}"
+        )
+
+    def _earlier_results(self) -> dict:
+        """The earlier results.json, or {} when there is none or it is damaged (said in one line)."""
+        path = self.out / "results.json"
+        if not path.exists():
+            return {}
+        try:
+            earlier = read_json(path)
+        except CnnrnnError as e:
+            log(f"runner: {e}; rebuilt from tasks/ (the record of earlier commands is lost)")
+            return {}
+        if not isinstance(earlier, dict) or not isinstance(earlier.get("run"), dict):
+            log(f"runner: {path}: damaged (no run record); rebuilt from tasks/")
+            return {}
+        return earlier
+
+    def _kept_parts(self, earlier: dict) -> dict[str, dict]:
+        """The parts of the earlier results.json that another command wrote and this one leaves alone
+        (part name -> its record in run.parts); says what this command replaces."""
+        records = earlier.get("run", {}).get("parts")
+        records = records if isinstance(records, dict) else {}
+        names = {e.name for e in self.experiments}
+        kept = {}
+        for part in (k for k in earlier if k != "run"):
+            rec = records.get(part)
+            ok = isinstance(rec, dict) and all(isinstance(rec.get(k), list) for k in ("experiments", "tasks"))
+            if (
+                ok
+                and rec.get("preset") == self.settings.preset
+                and not names & set(rec["experiments"])
+                and all(isinstance(t, str) and _task_file(self.out, t).is_file() for t in rec["tasks"])
+            ):
+                kept[part] = rec
             else:
-                task_results[task.name] = entry["result"]
-                task_seconds[task.name] = (float(entry.get("seconds", 0.0)), True)
-    n_tasks = sum(len(e.tasks) for e in experiments)
-    kept = n_tasks - len(pending)
-    this_call["tasks_kept"] = kept
-    for dataset, n in changed.items():
-        log(f"runner: the {dataset} data changed since {n} finished task(s) ran on it: they run again")
-    log(
-        f"runner: {len(experiments)} experiments, {n_tasks} tasks ({kept} finished earlier and kept), "
-        f"executor {executor.describe()}, out {out}"
-    )
+                self._say_replaced(part, rec if ok else None)
+        return kept
 
-    failed: dict[str, str] = {}  # task or experiment name -> one-line reason
-    fragments: dict[str, dict] = {}
-    done_experiments: set[str] = set()
-    task_of = {t.name: e.name for e in experiments for t in e.tasks}
+    def _say_replaced(self, part: str, rec: dict | None) -> None:
+        command = f"`{rec.get('command')}`" if rec and rec.get("command") else "an earlier command"
+        gone = [t for t in (rec or {}).get("tasks", []) if t not in self.task_of]
+        if rec is not None and not gone and rec.get("preset") == self.settings.preset:
+            return  # the same tasks (or more): this is that command again
+        detail = f"{len(gone)} of its tasks are not in this command" if gone else "other settings"
+        if rec is not None and rec.get("preset") != self.settings.preset:
+            detail = f"preset {rec.get('preset')}, this command runs {self.settings.preset}"
+        log(
+            f"runner: results.json: replaces the {part} results of {command} ({detail}); results.json holds "
+            "this command's results only (the earlier task files stay in tasks/)"
+        )
 
-    def save(ended: str = "running"):
-        run_info["seconds"] = sum(s for s, _ in task_seconds.values())
-        this_call.update(
-            wall_seconds=round(time.perf_counter() - t_start, 3),
+    def _in_kept_part(self, experiment: str) -> bool:
+        return any(experiment in rec.get("experiments", []) for rec in self.kept_parts.values())
+
+    def save(self, ended: str = "running") -> None:
+        kept_seconds = sum(float(rec.get("seconds", 0.0)) for rec in self.kept_parts.values())
+        self.run_info["seconds"] = sum(s for s, _ in self.task_seconds.values()) + kept_seconds
+        self.this_call.update(
+            wall_seconds=round(time.perf_counter() - self.t_start, 3),
             ended=ended,
-            tasks_run=sum(1 for _, reused in task_seconds.values() if not reused),
+            tasks_run=sum(1 for _, reused in self.task_seconds.values() if not reused),
         )
-        run_info["wall_seconds"] = round(sum(c.get("wall_seconds", 0.0) for c in invocations), 3)
-        run_info["failed"] = dict(failed)
-        atomic_write_json(results_path, results)
+        calls = self.run_info["invocations"]
+        self.run_info["wall_seconds"] = round(sum(c.get("wall_seconds", 0.0) for c in calls), 3)
+        self.run_info["failed"] = dict(self.failed)
+        atomic_write_json(self.out / "results.json", self.results)
 
-    def try_combines():
-        progress_made = True
-        while progress_made:
-            progress_made = False
-            for exp in experiments:
-                if exp.name in done_experiments or exp.name in failed:
+    # -- combining
+
+    def combine_ready(self) -> None:
+        """Combine every experiment whose tasks and needs are done (repeatedly: one may unblock another)."""
+        progress = True
+        while progress:
+            progress = False
+            for exp in self.experiments:
+                if exp.name in self.fragments or exp.name in self.failed:
                     continue
-                broken = [t.name for t in exp.tasks if t.name in failed] + [n for n in exp.needs if n in failed]
+                broken = [n for n in [t.name for t in exp.tasks] + list(exp.needs) if n in self.failed]
                 if broken:
-                    failed[exp.name] = f"not combined: {', '.join(broken)} failed"
-                    progress_made = True
-                    continue
-                if not all(t.name in task_results for t in exp.tasks) or not all(n in fragments for n in exp.needs):
-                    continue
-                ctx = CombineContext(
-                    out, {t.name: task_results[t.name] for t in exp.tasks}, {n: fragments[n] for n in exp.needs}
-                )
-                try:
-                    fragment = normalise(exp.combine(ctx) or {})
-                except CnnrnnError as e:
-                    failed[exp.name] = str(e)
-                    log(f"runner: {exp.name} failed: {e}")
-                    progress_made = True
-                    continue
-                fragments[exp.name] = fragment
-                deep_merge(results, fragment)
-                secs = [task_seconds[t.name] for t in exp.tasks]
-                run_info["experiments"][exp.name] = {
-                    "seconds": sum(s for s, _ in secs),
-                    "reused": bool(secs) and all(r for _, r in secs),
-                }
-                done_experiments.add(exp.name)
-                progress_made = True
-        save()
+                    self.failed[exp.name] = f"not combined: {', '.join(broken)} failed"
+                    progress = True
+                elif all(t.name in self.task_results for t in exp.tasks) and set(exp.needs) <= self.fragments.keys():
+                    self._combine(exp)
+                    progress = True
+        self.save()
 
-    try_combines()
-    bar = GridProgress(len(pending))
-    try:
-        for task, outcome in executor.run(pending, settings.task_env()):
-            if isinstance(outcome, TaskFailed):
-                failed[task.name] = outcome.message
-                bar.finished(task.name, None, failed=True)
-                log(f"runner: {task.name} ({task_of[task.name]}) failed: {outcome.message}")
-            else:
-                output, seconds = outcome
-                written = []
-                for rel, data in output.files.items():
-                    atomic_write_bytes(out / rel, data)
-                    written.append(rel)
-                record = {
-                    "name": task.name,
-                    "key": task.key,
-                    "seconds": seconds,
-                    "result": output.result,
-                    "files": written,
-                }
-                if data_of[task.name] is not None:
-                    record["data"] = data_of[task.name]
-                atomic_write_json(_task_file(out, task.name), record)
-                task_results[task.name] = normalise(output.result)
-                task_seconds[task.name] = (seconds, False)
-                bar.finished(task.name, seconds)
-            try_combines()
-    except KeyboardInterrupt:
-        executor.cancel()
-        save("interrupted")
-        raise
-    try_combines()
-    run_info["complete"] = not failed
-    run_info["wall_seconds_this_invocation"] = time.perf_counter() - t_start
-    save("failed" if failed else "complete")
-    if failed:
-        first = next(iter(failed.items()))
-        raise CnnrnnError(
-            f"{len(failed)} task(s)/experiment(s) failed ({', '.join(failed)}); first: "
-            f"{first[0]}: {first[1]}; the rest completed and is kept: fix the cause and run the "
-            "same command again"
+    def _combine(self, exp: Experiment) -> None:
+        ctx = CombineContext(
+            self.out,
+            {t.name: self.task_results[t.name] for t in exp.tasks},
+            {n: self.fragments[n] for n in exp.needs},
         )
-    return results
+        kept = [t.name for t in exp.tasks if self.task_seconds[t.name][1]]
+        try:
+            fragment = normalise(exp.combine(ctx) or {})
+        except CnnrnnError as e:
+            self.failed[exp.name] = str(e)
+            log(f"runner: {exp.name} failed: {e}")
+            return
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+            if not kept:
+                raise  # fresh results of the wrong shape: a bug, with its traceback
+            # kept results of the wrong shape: a task file edited by hand, most likely
+            where = ", ".join(str(_task_file(self.out, n)) for n in kept[:3]) + (", ..." if len(kept) > 3 else "")
+            self.failed[exp.name] = (
+                f"cannot combine the kept task files ({type(e).__name__}: {e}); check or delete {where}"
+            )
+            log(f"runner: {exp.name} failed: {self.failed[exp.name]}")
+            return
+        self.fragments[exp.name] = fragment
+        for part in fragment:
+            if part in self.kept_parts:  # an earlier command's part that this command writes now
+                self._say_replaced(part, None)
+                self.results.pop(part, None)
+                del self.kept_parts[part]
+                self.run_info["parts"].pop(part, None)
+            self.writers.setdefault(part, set()).add(exp.name)
+            self._record_part(part)
+        deep_merge(self.results, fragment)
+        secs = [self.task_seconds[t.name] for t in exp.tasks]
+        self.run_info["experiments"][exp.name] = {
+            "seconds": sum(s for s, _ in secs),
+            "reused": bool(secs) and all(r for _, r in secs),
+        }
+
+    def _record_part(self, part: str) -> None:
+        """run.parts[part]: the command, experiments (with what they need) and tasks behind a part."""
+        by_name = {e.name: e for e in self.experiments}
+        names, todo = set(), list(self.writers[part])
+        while todo:
+            name = todo.pop()
+            if name not in names:
+                names.add(name)
+                todo.extend(by_name[name].needs)
+        tasks = [t.name for n in sorted(names) for t in by_name[n].tasks]
+        self.run_info["parts"][part] = {
+            "command": self.config.get("command"),
+            "preset": self.settings.preset,
+            "experiments": sorted(names),
+            "tasks": tasks,
+            "seconds": sum(self.task_seconds[t][0] for t in tasks if t in self.task_seconds),
+        }
+
+    # -- running
+
+    def run_pending(self, pending: list[Task], env: TaskEnv) -> None:
+        """Hand the pending tasks to the executor, most expensive first, and record each as it ends."""
+        from cnnrnn.utils.progress import GridProgress
+
+        bar = GridProgress(len(pending))
+        try:
+            for task, outcome in self.executor.run(schedule(pending), env):
+                if isinstance(outcome, TaskFailed):
+                    self.failed[task.name] = outcome.message
+                    bar.finished(task.name, None, failed=True)
+                    log(f"runner: {task.name} ({self.task_of[task.name].name}) failed: {outcome.message}")
+                else:
+                    self._record_task(task, *outcome)
+                    bar.finished(task.name, outcome[1])
+                self.combine_ready()
+        except BaseException:
+            self.executor.cancel()  # queued tasks are dropped, running ones stopped: nowhere to put them
+            raise
+
+    def _record_task(self, task: Task, output: TaskOutput, seconds: float) -> None:
+        """Write a finished task's files, then its task file (last: it says the task is done)."""
+        written = []
+        for rel, data in output.files.items():
+            atomic_write_bytes(self.out / rel, data)
+            written.append(rel)
+        exp = self.task_of[task.name]
+        record = {"name": task.name, "key": task.key, "seconds": seconds, "result": output.result, "files": written}
+        if exp.dataset and self.digests.get(exp.dataset) is not None:
+            record["data"] = self.digests[exp.dataset]
+        inputs = {n: self.digests[n] for n in exp.inputs if self.digests.get(n) is not None}
+        if inputs:
+            record["inputs"] = inputs
+        atomic_write_json(_task_file(self.out, task.name), record)
+        self.task_results[task.name] = normalise(output.result)
+        self.task_seconds[task.name] = (seconds, False)
+
+    def _save_quietly(self, ended: str) -> None:
+        """Record how this command ended, if the disk still lets us (it may be the disk that failed)."""
+        try:
+            self.save(ended)
+        except OSError as e:
+            log(f"runner: could not record the end of this command ({e})")
+
+    def finish(self) -> dict:
+        self.combine_ready()
+        self.run_info["complete"] = not self.failed
+        self.run_info["wall_seconds_this_invocation"] = time.perf_counter() - self.t_start
+        self.save("failed" if self.failed else "complete")
+        if self.failed:
+            first = next(iter(self.failed.items()))
+            names = ", ".join(list(self.failed)[:5])
+            names += f" and {len(self.failed) - 5} more" if len(self.failed) > 5 else ""
+            raise CnnrnnError(
+                f"{len(self.failed)} task(s)/experiment(s) failed ({names}); first: "
+                f"{first[0]}: {first[1]}; the rest completed and is kept: fix the cause and run the "
+                "same command again"
+            )
+        return self.results

@@ -133,7 +133,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         try:
             yield tmp_path
         except OSError as e:
-            if e.filename is not None and Path(os.fsdecode(e.filename)) == tmp_path:
+            # an error about the temporary, or about no file at all (a full disk raises ENOSPC from
+            # write() or fsync() without a name), is about `path`
+            if e.filename is None or Path(os.fsdecode(e.filename)) == tmp_path:
                 raise _os_error_at(e, path) from None
             raise
         try:

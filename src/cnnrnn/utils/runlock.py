@@ -14,6 +14,13 @@ A stale lock needs no clean-up: the kernel drops a flock when its process ends, 
 was killed leaves its record). Within one process the lock is re-entrant: `cnnrnn
 run` holds it around the experiments and the report, and `run_experiments` takes it again inside.
 On a platform without fcntl (Windows) runs are not locked.
+
+    with run_directory("runs/main") as out:   # create it if needed, then lock it
+        ...
+
+`run_directory` is how a command takes a run directory: a directory it created and then left with
+nothing but the lock file (a check failed before anything was written: --device cuda without a GPU,
+Ray missing, ...) is removed again, so a failed command leaves no debris.
 """
 
 from __future__ import annotations
@@ -56,6 +63,27 @@ def read_holder(path: Path) -> dict:
     except (OSError, ValueError):
         return {}
     return info if isinstance(info, dict) else {}
+
+
+@contextlib.contextmanager
+def run_directory(path: str | os.PathLike) -> Iterator[Path]:
+    """Create `path` if it does not exist and hold its lock; a directory this call created is removed
+    again when the block fails having written nothing but the lock."""
+    from cnnrnn.utils.io import ensure_dir
+
+    path = Path(path)
+    created = not path.exists()
+    out = ensure_dir(path)
+    try:
+        with run_lock(out):
+            yield out
+    except BaseException:
+        if created and _held.get(out.resolve()) is None:
+            with contextlib.suppress(OSError):
+                if [p.name for p in out.iterdir()] in ([], [LOCK_NAME]):
+                    (out / LOCK_NAME).unlink(missing_ok=True)
+                    out.rmdir()
+        raise
 
 
 @contextlib.contextmanager

@@ -21,6 +21,7 @@ from dataclasses import asdict
 
 from cnnrnn import verdicts
 from cnnrnn.data import glove as glove_mod
+from cnnrnn.data.fingerprint import glove_input
 from cnnrnn.data.imdb_tensors import DataSpec, prepare
 from cnnrnn.runner import CombineContext, Experiment, Task, TaskEnv, TaskOutput, reading
 from cnnrnn.studies.imdb import analysis, baselines, figures
@@ -509,8 +510,8 @@ def _combine_best(regimes, variants):
 
 
 def experiments(cfg: ImdbConfig) -> list[Experiment]:
-    """The study as experiments for the runner, all reading the imdb data."""
-    return reading("imdb", _experiments(cfg))
+    """The study as experiments for the runner, all reading the imdb data and the GloVe vectors."""
+    return reading("imdb", _experiments(cfg), glove_input(cfg.glove))
 
 
 def _experiments(cfg: ImdbConfig) -> list[Experiment]:
