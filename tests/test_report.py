@@ -594,3 +594,18 @@ def test_run_time_states_wall_time_and_the_commands_of_a_resumed_run(fixture_dir
     item = next(i for i in common.run_info(Results(results), fixture_dir)["items"] if "Run time" in i)
     assert "1 h 21 min of experiments" in item and "41 min 4 s of wall time over 2 commands" in item
     assert "started 2026\\-11\\-30T10" in item  # the first command's start (Typst-escaped), not the last's
+
+
+def test_too_few_seeds_claims_nothing_about_fine_tuning(fixture_dir, tmp_path):
+    """With fewer than 3 seeds the study has no verdict on frozen vs fine-tuned: the text must not
+    explain a difference (it once said "fine-tuning did worse ... overfits" for every 2-seed run)."""
+
+    def edit(res):
+        for key in ("pairs", "pairs_at_best"):
+            for pair in res["imdb"]["comparison"][key]:
+                pair.update(verdict="too few seeds", winner=None, n_a=2, n_b=2, ci95=None, p=None, test=None)
+
+    run = _copy_run(fixture_dir, tmp_path / "run", edit)
+    text = _flat(builder.build_context(run, _results(run))["imdb"]["d"]["text"])
+    assert "did worse" not in text and "overfits" not in text and "beats" not in text
+    assert "whether that helps cannot be told from 2 seeds" in text

@@ -345,7 +345,12 @@ def _imdb_2d(m: Results, figures: dict) -> dict:
             f" Fine-tuning trains the {num(emb_params)} embedding parameters on top of the {num(frozen_params)} "
             "of the frozen model; at this number of reviews and seeds that made no measurable difference"
         )
-    else:
+    elif winner == "too few seeds":
+        text += (
+            f" Fine-tuning trains the {num(emb_params)} embedding parameters on top of the {num(frozen_params)} "
+            f"of the frozen model; whether that helps cannot be told from {_seeds_phrase(n)}"
+        )
+    else:  # "frozen": the study found frozen embeddings better
         text += (
             f" Here fine-tuning did worse than frozen embeddings: training the {num(emb_params)} embedding "
             f"parameters as well, on {num(m.num('data.train_size'))} reviews, overfits, whereas frozen "
