@@ -180,13 +180,24 @@ def rank(summaries: dict[str, dict]) -> list[list[str]]:
     return groups
 
 
+def overfits(val_loss: Sequence[float]) -> bool:
+    """Overfitting, the one definition: the final validation loss is more than OVERFIT_TOLERANCE
+    (1 %) above its minimum, reached at an earlier epoch.
+
+    >>> overfits([0.5, 0.4, 0.41]), overfits([0.5, 0.4, 0.403]), overfits([0.5])
+    (True, False, False)
+    """
+    best = min(range(len(val_loss)), key=lambda e: val_loss[e])
+    return best + 1 < len(val_loss) and val_loss[-1] > (1 + OVERFIT_TOLERANCE) * val_loss[best]
+
+
 def curve_facts(histories: list[list[dict]]) -> dict:
     """Seed-averaged facts about learning curves (histories of `train.fit`, one per seed).
 
-    best_epoch: lowest mean validation loss; overfit: the final validation loss is more than 1 %
-    above that minimum; still_improving: the best epoch is the last and validation accuracy rose by
-    more than 0.2 points in it; gap: final training minus validation accuracy; gap_large: the gap is
-    more than GAP_LARGE (worth stating in the text).
+    best_epoch: lowest mean validation loss; overfit: `overfits` on the mean validation loss;
+    still_improving: the best epoch is the last and validation accuracy rose by more than 0.2 points
+    in it; gap: final training minus validation accuracy; gap_large: the gap is more than GAP_LARGE
+    (worth stating in the text).
     """
     epochs = min(len(h) for h in histories)
     for h in histories:
@@ -201,7 +212,7 @@ def curve_facts(histories: list[list[dict]]) -> dict:
     tr_loss = [mean_at("train_loss", e) for e in range(epochs)]
     best = min(range(epochs), key=lambda e: val_loss[e])
     last_gain = val_acc[-1] - val_acc[-2] if epochs > 1 else 0.0
-    overfit = best + 1 < epochs and val_loss[-1] > (1 + OVERFIT_TOLERANCE) * val_loss[best]
+    overfit = overfits(val_loss)
     return {
         "epochs": epochs,
         "val_loss": val_loss,
