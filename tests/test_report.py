@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from fixtures import runs
 from pypdf import PdfReader
 
 from cnnrnn import verdicts
@@ -41,8 +42,9 @@ def _results(run_dir: Path) -> dict:
     return json.loads((run_dir / "results.json").read_text())
 
 
-def _copy_run(src: Path, dest: Path, edit=None) -> Path:
-    """A copy of a fixture run dir with results.json changed by `edit(results)`."""
+def _copy_run(src: Path, dest: Path, edit=None, refind: bool = False) -> Path:
+    """A copy of a fixture run dir with results.json changed by `edit(results)`; refind: the
+    findings recomputed by the studies' code from the edited sections (the report reads only those)."""
     dest.mkdir(parents=True)
     (dest / "figures").symlink_to(src / "figures")
     if (src / "config.json").is_file():
@@ -50,6 +52,8 @@ def _copy_run(src: Path, dest: Path, edit=None) -> Path:
     results = _results(src)
     if edit:
         edit(results)
+    if refind:
+        results = runs.refind(results)
     (dest / "results.json").write_text(json.dumps(results))
     return dest
 
@@ -166,7 +170,7 @@ def test_hardest_class_is_chosen_by_the_data(fixture_dir, tmp_path):
         v = res["fashion"]["simple_cnn"]["per_class_verdicts"]
         v["hardest"] = ["Trouser"] + [c for c in v["hardest"] if c != "Trouser"][:2]
 
-    run = _copy_run(fixture_dir, tmp_path / "run", edit)
+    run = _copy_run(fixture_dir, tmp_path / "run", edit, refind=True)
     ctx = builder.build_context(run, _results(run))
     assert "The hardest class is Trouser (40.1 %)" in _flat(ctx["fashion"]["e"]["classes"])
 
@@ -200,7 +204,7 @@ def test_quick_preset_states_what_was_not_run(fixture_dir, tmp_path):
         for key in ("explore_comparisons", "tfidf_vs_neural", "tfidf", "nbsvm", "best_rnn"):
             res["imdb"].pop(key, None)
 
-    run = _copy_run(fixture_dir, tmp_path / "quick", edit)
+    run = _copy_run(fixture_dir, tmp_path / "quick", edit, refind=True)
     pages, text = pdf_text(build_report(run))
     text = _flat(text)
     assert "The architecture exploration was not run in this preset" in text
@@ -211,9 +215,9 @@ def test_quick_preset_states_what_was_not_run(fixture_dir, tmp_path):
 
 def test_data_values_are_escaped(fixture_dir, tmp_path):
     def edit(res):
-        res["fashion"]["classes"][6] = "Shirt_*#x@y $z$ [w] <v>"
-        res["imdb"]["glove"]["neighbours"] = {"good*": [["#bad", 0.9], ["@x", 0.8]]}
-        res["imdb"]["glove"]["coverage"]["missing_examples"] = ["??", "nan", "{x}", "okayish"]
+        res["findings"]["1e"]["per_class"][6]["name"] = "Shirt_*#x@y $z$ [w] <v>"
+        res["findings"]["2c"]["neighbours"] = {"good*": [["#bad", 0.9], ["@x", 0.8]]}
+        res["findings"]["2c"]["missing_examples"] = ["??", "nan", "{x}", "okayish"]
 
     run = _copy_run(fixture_dir, tmp_path / "run", edit)
     text = _flat(pdf_text(build_report(run))[1])
@@ -226,8 +230,8 @@ def test_data_values_are_escaped(fixture_dir, tmp_path):
 
 
 def test_missing_required_key_names_it(fixture_dir, tmp_path):
-    run = _copy_run(fixture_dir, tmp_path / "run", lambda r: r["fashion"]["simple_cnn"].pop("test_accuracy"))
-    with pytest.raises(CnnrnnError, match=r"results\.json: missing fashion\.simple_cnn\.test_accuracy$"):
+    run = _copy_run(fixture_dir, tmp_path / "run", lambda r: r["findings"]["1e"].pop("test_accuracy"))
+    with pytest.raises(CnnrnnError, match=r"results\.json: missing findings\.1e\.test_accuracy$"):
         build_report(run)
     assert not (run / "report.pdf").exists()
 
@@ -400,7 +404,7 @@ def test_shortened_settings_are_not_called_as_specified(fixture_dir, tmp_path):
     def edit(res):
         res["fashion"]["simple_cnn"]["config"]["as_specified"] = True
 
-    run = _copy_run(fixture_dir, tmp_path / "run", edit)
+    run = _copy_run(fixture_dir, tmp_path / "run", edit, refind=True)
     ctx = builder.build_context(run, _results(run))
     assert ctx["fashion"]["e"]["config"].startswith("SimpleCNN was trained as specified")
 
@@ -419,7 +423,7 @@ def test_study_shapes_are_accepted(fixture_dir, tmp_path):
         curves = res["imdb"]["explore"]["learning_curve"]["curves"]
         curves["tfidf"] = {"sizes": curves["tfidf"]["sizes"][:1], "accuracy": curves["tfidf"]["accuracy"][:1]}
 
-    run = _copy_run(fixture_dir, tmp_path / "run", edit)
+    run = _copy_run(fixture_dir, tmp_path / "run", edit, refind=True)
     ctx = builder.build_context(run, _results(run))
     assert "moved by 0.250 on average" in ctx["imdb"]["d"]["text"]
     assert "TF-IDF goes from" not in ctx["imdb"]["e"]["text"]  # one TF-IDF point only: no trend sentence
@@ -433,7 +437,7 @@ def test_baselines_alone_are_still_reported(fixture_dir, tmp_path):
             del explore[name]
         res["imdb"].pop("explore_comparisons")
 
-    run = _copy_run(fixture_dir, tmp_path / "run", edit)
+    run = _copy_run(fixture_dir, tmp_path / "run", edit, refind=True)
     text = builder.build_context(run, _results(run))["imdb"]["e"]["text"]
     assert "TF-IDF with logistic regression reaches" in text and "Not run in this preset: the model variants" in text
 
@@ -455,12 +459,12 @@ def test_malformed_values_are_one_line_errors(fixture_dir, tmp_path):
     def edit(res):
         res["imdb"]["glove"]["neighbours"] = {"good": 5}  # not a list of [word, cosine]
 
-    run = _copy_run(fixture_dir, tmp_path / "run", edit)
+    run = _copy_run(fixture_dir, tmp_path / "run", edit, refind=True)
     with pytest.raises(CnnrnnError, match=r"results\.json: unexpected structure under 'imdb' \(TypeError") as e:
         build_report(run)
     assert "\n" not in str(e.value) and not (run / "report.pdf").exists()
-    run2 = _copy_run(fixture_dir, tmp_path / "run2", lambda r: r["imdb"]["glove"]["stats"].pop("std"))
-    with pytest.raises(CnnrnnError, match=r"missing imdb\.glove\.stats\.std$"):
+    run2 = _copy_run(fixture_dir, tmp_path / "run2", lambda r: r["findings"]["2c"]["stats"].pop("std"))
+    with pytest.raises(CnnrnnError, match=r"missing findings\.2c\.stats\.std$"):
         build_report(run2)
 
 
@@ -483,7 +487,7 @@ def test_full_data_compares_with_the_literature(fixture_dir, tmp_path):
         for v in b["literature"].values():
             v.update(diff=acc["mean"] - v["accuracy"], verdict=verdicts.against_reference(acc, v["accuracy"]))
 
-    run = _copy_run(fixture_dir, tmp_path / "run", edit)
+    run = _copy_run(fixture_dir, tmp_path / "run", edit, refind=True)
     ctx = builder.build_context(run, _results(run))["imdb"]["e"]
     text = _flat(ctx["text"])
     assert "On all 25,000 test reviews it reaches *90.07 ± 0.21 %* (3 seeds" in text
@@ -531,7 +535,7 @@ def test_frozen_winning_changes_the_explanation(fixture_dir, tmp_path):
                     n_b=5,
                 )
 
-    run = _copy_run(fixture_dir, tmp_path / "run", edit)
+    run = _copy_run(fixture_dir, tmp_path / "run", edit, refind=True)
     text = _flat(builder.build_context(run, _results(run))["imdb"]["d"]["text"])
     assert "Frozen GloVe beats fine-tuned GloVe by 5.0 points" in text and "the difference is real" in text
     assert "Here fine-tuning did worse than frozen embeddings" in text
@@ -570,7 +574,7 @@ def test_frontier_sentence_says_beaten_only_when_some_recipe_is(fixture_dir, tmp
         f["frontier"] = names if everyone else names[:2]
         f["frontier_beaten"] = [] if everyone else names[2:]
 
-    run = _copy_run(fixture_dir, tmp_path / "run", edit)
+    run = _copy_run(fixture_dir, tmp_path / "run", edit, refind=True)
     res = _results(run)
     text = _flat(builder.build_context(run, res)["fashion"]["f"]["text"])
     beaten = res["fashion"]["frontier_beaten"]
@@ -594,3 +598,18 @@ def test_run_time_states_wall_time_and_the_commands_of_a_resumed_run(fixture_dir
     item = next(i for i in common.run_info(Results(results), fixture_dir)["items"] if "Run time" in i)
     assert "1 h 21 min of experiments" in item and "41 min 4 s of wall time over 2 commands" in item
     assert "started 2026\\-11\\-30T10" in item  # the first command's start (Typst-escaped), not the last's
+
+
+def test_too_few_seeds_claims_nothing_about_fine_tuning(fixture_dir, tmp_path):
+    """With fewer than 3 seeds the study has no verdict on frozen vs fine-tuned: the text must not
+    explain a difference (it once said "fine-tuning did worse ... overfits" for every 2-seed run)."""
+
+    def edit(res):
+        for key in ("pairs", "pairs_at_best"):
+            for pair in res["imdb"]["comparison"][key]:
+                pair.update(verdict="too few seeds", winner=None, n_a=2, n_b=2, ci95=None, p=None, test=None)
+
+    run = _copy_run(fixture_dir, tmp_path / "run", edit, refind=True)
+    text = _flat(builder.build_context(run, _results(run))["imdb"]["d"]["text"])
+    assert "did worse" not in text and "overfits" not in text and "beats" not in text
+    assert "whether that helps cannot be told from 2 seeds" in text

@@ -1,6 +1,7 @@
 """The headline numbers of a run directory as Markdown tables: printed at the end of every training
 command, written to DIR/summary.md by `cnnrnn run`, pasted into the README. One summary for all
-commands, read from results.json alone."""
+commands, read from results.json alone; the verdicts it states are the findings the report phrases
+(results.json `findings`, cnnrnn.findings)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,28 @@ def summary_markdown(results: dict) -> str:
     ]
     if run.get("failed"):
         lines += [f"Failed: {', '.join(run['failed'])} (see the log; run the same command again to resume).", ""]
+    lines += _fashion_lines(results)
+    lines += _imdb_lines(results)
+    i = results.get("imdb", {})
+    if "best_rnn" in i:
+        b = i["best_rnn"]
+        lines += [
+            "| IMDB best recipe (2e) | training reviews | test reviews | seeds | test accuracy (%) | "
+            "train time / seed |",
+            "| --- | ---: | ---: | ---: | ---: | ---: |",
+            f"| {b['description']} | {b['train_size']:,} | {b['test_size']:,} | {_n(b['test_accuracy'])} | "
+            f"{_acc(b['test_accuracy'])} | {b['train_seconds']['mean']:.0f} s |",
+            "",
+        ]
+    budget = _time_budget(run)
+    if budget:
+        lines += ([""] if lines[-1] else []) + ["Where the task time went:", ""] + budget
+    return "\n".join(lines)
+
+
+def _fashion_lines(results: dict) -> list[str]:
+    """The Fashion-MNIST table and the best recipe (finding 1f)."""
+    lines: list[str] = []
     f = results.get("fashion", {})
     rows = (
         [("simple_cnn (spec)", f["simple_cnn"], f["simple_cnn"]["config"]["epochs"])] if "simple_cnn" in f else []
@@ -56,9 +79,16 @@ def summary_markdown(results: dict) -> str:
                 f"| {name} | {e.get('params', 0):,} | {epochs} | {_n(e['test_accuracy'])} | "
                 f"{ts.get('mean', 0):.0f} s | {_acc(e['test_accuracy'])} |"
             )
-        if f.get("best"):
-            lines.append(f"\nBest explored recipe by validation accuracy: {f['best']['name']}.")
+        found = results.get("findings", {})
+        if found.get("1f"):
+            lines.append(f"\nBest explored recipe by validation accuracy: {found['1f']['best']}.")
         lines.append("")
+    return lines
+
+
+def _imdb_lines(results: dict) -> list[str]:
+    """The IMDB tables and the regimes' paired verdicts (finding 2d)."""
+    lines: list[str] = []
     i = results.get("imdb", {})
     if i.get("data"):
         d = i["data"]
@@ -95,24 +125,11 @@ def summary_markdown(results: dict) -> str:
                     lines.append(
                         f"| {label} | {e['train_size']:,} | {e['test_size']:,} | 1 | {_acc(e['test_accuracy'])} |"
                     )
-        for pair in i.get("comparison", {}).get("pairs", []):
+        for pair in results.get("findings", {}).get("2d", {}).get("pairs", []):  # the verdicts the report phrases
             lines.append("")
             lines.append(f"{pair['a']} vs {pair['b']}: {100 * pair['diff']:+.1f} points, verdict: {pair['verdict']}")
         lines.append("")
-    if "best_rnn" in i:
-        b = i["best_rnn"]
-        lines += [
-            "| IMDB best recipe (2e) | training reviews | test reviews | seeds | test accuracy (%) | "
-            "train time / seed |",
-            "| --- | ---: | ---: | ---: | ---: | ---: |",
-            f"| {b['description']} | {b['train_size']:,} | {b['test_size']:,} | {_n(b['test_accuracy'])} | "
-            f"{_acc(b['test_accuracy'])} | {b['train_seconds']['mean']:.0f} s |",
-            "",
-        ]
-    budget = _time_budget(run)
-    if budget:
-        lines += ([""] if lines[-1] else []) + ["Where the task time went:", ""] + budget
-    return "\n".join(lines)
+    return lines
 
 
 def _time_budget(run: dict, top: int = 8) -> list[str]:

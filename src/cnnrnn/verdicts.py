@@ -13,7 +13,16 @@ The rule for differences (the one place it is written):
 - unpaired: a difference is real only if the two 95 % intervals do not overlap (stricter than
   Welch's test, which is reported beside it);
 - fewer than MIN_SEEDS seeds on either side: no verdict ("too few seeds"): with two seeds an interval
-  is either huge or, when both differences happen to be equal, degenerate.
+  is either huge or, when both differences happen to be equal, degenerate. The same holds for a
+  ranking (`rank`) and for a published number (`against_reference`).
+
+Edges, decided here once:
+- zero spread (every seed gives the same number, or the same paired difference): the interval is the
+  point itself, so a non-zero difference counts as real and an exact tie as "no difference";
+- ties of means: "no difference" (the winner is never chosen by order or by name);
+- NaN or infinite inputs: refused with a CnnrnnError naming the quantity (accuracies are finite by
+  construction, so a non-finite one is a corrupt result; a verdict on it would be noise); the only
+  exception is `near_chance`, for which a non-finite loss has not left chance (it learned nothing).
 """
 
 from __future__ import annotations
@@ -21,13 +30,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from cnnrnn.errors import CnnrnnError
 from cnnrnn.utils.stats import summarize, welch_t_test
 
 CHANCE_BCE = math.log(2)  # binary cross-entropy of always predicting 0.5
 CHANCE_TOLERANCE = 0.05  # "at chance": within 5 % of ln 2
 OVERFIT_TOLERANCE = 0.01  # overfitting: final validation loss > 1 % above its minimum
 STILL_IMPROVING = 0.002  # the last epoch raised validation accuracy by more than this
+GAP_LARGE = 0.03  # training accuracy above validation accuracy by more than 3 points: worth a sentence
 MIN_SEEDS = 3  # fewer seeds on either side: no verdict on a difference
+SAME_MEAN = 5e-4  # means closer than 0.05 points: "the same mean" (the report prints 0.1-point steps)
 
 RULE = (
     "paired over seeds: the 95 % interval of the per-seed differences excludes 0; unpaired: the two 95 % "
@@ -36,8 +48,21 @@ RULE = (
 
 
 def near_chance(loss: float) -> bool:
-    """A binary classifier whose loss is within 5 % of ln 2 has not left the chance plateau."""
-    return loss > (1 - CHANCE_TOLERANCE) * CHANCE_BCE
+    """A binary classifier whose loss is within 5 % of ln 2 has not left the chance plateau.
+
+    >>> near_chance(0.69), near_chance(0.5), near_chance(float("nan"))
+    (True, False, True)
+    """
+    loss = float(loss)
+    return not math.isfinite(loss) or loss > (1 - CHANCE_TOLERANCE) * CHANCE_BCE
+
+
+def _finite(values: Sequence[float], what: str) -> list[float]:
+    out = [float(x) for x in values]
+    bad = [x for x in out if not math.isfinite(x)]
+    if bad:
+        raise CnnrnnError(f"verdicts: non-finite value ({bad[0]}) in {what}: no verdict on a corrupt result")
+    return out
 
 
 def _paired(a: Sequence[float], b: Sequence[float]) -> dict:
@@ -66,9 +91,16 @@ def _paired(a: Sequence[float], b: Sequence[float]) -> dict:
 def compare(a: Sequence[float], b: Sequence[float], *, paired: bool, name_a: str = "a", name_b: str = "b") -> dict:
     """Is `a` better than `b`? Per-seed accuracies in; the verdict and the numbers behind it out.
 
-    verdict: the better one's name, "no difference", or "too few seeds". `diff` = mean(a) - mean(b).
+    verdict: the better one's name, "no difference", or "too few seeds". `diff` = mean(a) - mean(b);
+    `higher`: "a" or "b", whose mean is higher, None when they differ by less than SAME_MEAN (a
+    statement about the means only; `winner` is the verdict).
+
+    >>> compare([0.9, 0.91, 0.92], [0.8, 0.81, 0.82], paired=True, name_a="A", name_b="B")["verdict"]
+    'A'
+    >>> compare([0.9, 0.91], [0.8, 0.81], paired=True)["verdict"]
+    'too few seeds'
     """
-    a, b = [float(x) for x in a], [float(x) for x in b]
+    a, b = _finite(a, f"the accuracies of {name_a}"), _finite(b, f"the accuracies of {name_b}")
     sa, sb = summarize(a), summarize(b)
     out = {
         "a": name_a,
@@ -76,6 +108,7 @@ def compare(a: Sequence[float], b: Sequence[float], *, paired: bool, name_a: str
         "a_mean": sa["mean"],
         "b_mean": sb["mean"],
         "diff": sa["mean"] - sb["mean"],
+        "higher": None if abs(sa["mean"] - sb["mean"]) < SAME_MEAN else "a" if sa["mean"] > sb["mean"] else "b",
         "n_a": len(a),
         "n_b": len(b),
         "paired": bool(paired),
@@ -102,6 +135,7 @@ def compare(a: Sequence[float], b: Sequence[float], *, paired: bool, name_a: str
             ci95=[out["diff"] - half_a - half_b, out["diff"] + half_a + half_b],
         )
         real = sa["ci95"][1] < sb["ci95"][0] or sb["ci95"][1] < sa["ci95"][0]
+    real = real and out["diff"] != 0  # an exact tie is never a winner, whatever the interval
     out["verdict"] = (name_a if out["diff"] > 0 else name_b) if real else "no difference"
     out["winner"] = ("a" if out["diff"] > 0 else "b") if real else None
     return out
@@ -109,37 +143,65 @@ def compare(a: Sequence[float], b: Sequence[float], *, paired: bool, name_a: str
 
 def against_reference(summary: dict, value: float) -> str:
     """Our mean over seeds beside a published point value: "above" or "below" when the 95 % interval
-    excludes it, else "no difference"; fewer than MIN_SEEDS seeds: "too few seeds"."""
+    excludes it, else "no difference"; fewer than MIN_SEEDS seeds: "too few seeds".
+
+    >>> against_reference(summarize([0.90, 0.91, 0.92]), 0.85), against_reference(summarize([0.9]), 0.85)
+    ('above', 'too few seeds')
+    """
+    _finite([summary["mean"], value], "a comparison with a published number")
     if summary["n"] < MIN_SEEDS:
         return "too few seeds"
-    lo, hi = summary["ci95"]
+    lo, hi = _finite(summary["ci95"], "a comparison with a published number")
     return "above" if lo > value else "below" if hi < value else "no difference"
 
 
 def rank(summaries: dict[str, dict]) -> list[list[str]]:
     """Groups of names, best first, that the data can tell apart: a name joins the group above it
-    when its 95 % interval overlaps that of the group's best. (A ranking, not a sorting by means.)"""
+    when its 95 % interval overlaps that of the group's best, or when either has fewer than MIN_SEEDS
+    seeds (no interval to tell them apart). (A ranking, not a sorting by means.)
+
+    >>> rank({"x": summarize([0.9, 0.91, 0.92]), "y": summarize([0.5, 0.51, 0.52])})
+    [['x'], ['y']]
+    >>> rank({"x": summarize([0.9, 0.91]), "y": summarize([0.5, 0.51])})  # two seeds: no ranking
+    [['x', 'y']]
+    """
+    for name, s in summaries.items():
+        _finite([s["mean"], *s["ci95"]], f"the ranking ({name})")
     order = sorted(summaries, key=lambda k: summaries[k]["mean"], reverse=True)
     groups: list[list[str]] = []
     for name in order:
         s = summaries[name]
         if groups:
             lead = summaries[groups[-1][0]]
-            if s["n"] < 2 or lead["n"] < 2 or s["ci95"][1] >= lead["ci95"][0]:
+            if s["n"] < MIN_SEEDS or lead["n"] < MIN_SEEDS or s["ci95"][1] >= lead["ci95"][0]:
                 groups[-1].append(name)
                 continue
         groups.append([name])
     return groups
 
 
+def overfits(val_loss: Sequence[float]) -> bool:
+    """Overfitting, the one definition: the final validation loss is more than OVERFIT_TOLERANCE
+    (1 %) above its minimum, reached at an earlier epoch.
+
+    >>> overfits([0.5, 0.4, 0.41]), overfits([0.5, 0.4, 0.403]), overfits([0.5])
+    (True, False, False)
+    """
+    best = min(range(len(val_loss)), key=lambda e: val_loss[e])
+    return best + 1 < len(val_loss) and val_loss[-1] > (1 + OVERFIT_TOLERANCE) * val_loss[best]
+
+
 def curve_facts(histories: list[list[dict]]) -> dict:
     """Seed-averaged facts about learning curves (histories of `train.fit`, one per seed).
 
-    best_epoch: lowest mean validation loss; overfit: the final validation loss is more than 1 %
-    above that minimum; still_improving: the best epoch is the last and validation accuracy rose by
-    more than 0.2 points in it; gap: final training minus validation accuracy.
+    best_epoch: lowest mean validation loss; overfit: `overfits` on the mean validation loss;
+    still_improving: the best epoch is the last and validation accuracy rose by more than 0.2 points
+    in it; gap: final training minus validation accuracy; gap_large: the gap is more than GAP_LARGE
+    (worth stating in the text).
     """
     epochs = min(len(h) for h in histories)
+    for h in histories:
+        _finite([h[e][k] for e in range(epochs) for k in ("val_loss", "val_accuracy")], "a learning curve")
 
     def mean_at(key: str, e: int) -> float:
         return sum(h[e][key] for h in histories) / len(histories)
@@ -150,7 +212,7 @@ def curve_facts(histories: list[list[dict]]) -> dict:
     tr_loss = [mean_at("train_loss", e) for e in range(epochs)]
     best = min(range(epochs), key=lambda e: val_loss[e])
     last_gain = val_acc[-1] - val_acc[-2] if epochs > 1 else 0.0
-    overfit = best + 1 < epochs and val_loss[-1] > (1 + OVERFIT_TOLERANCE) * val_loss[best]
+    overfit = overfits(val_loss)
     return {
         "epochs": epochs,
         "val_loss": val_loss,
@@ -162,4 +224,5 @@ def curve_facts(histories: list[list[dict]]) -> dict:
         "overfit": overfit,
         "still_improving": best + 1 == epochs and last_gain > STILL_IMPROVING,
         "gap": tr_acc[-1] - val_acc[-1],
+        "gap_large": tr_acc[-1] - val_acc[-1] > GAP_LARGE,
     }

@@ -45,26 +45,26 @@ def code(name) -> str:
 
 
 def phrase_comparison(c: dict, name_a: str, name_b: str) -> str:
-    """One sentence for a comparison that the study decided (cnnrnn.verdicts.compare): a is `c["a"]`."""
-    diff = float(c["diff"])
-    better, worse = (name_a, name_b) if diff >= 0 else (name_b, name_a)
-    # "beats" only where the study named a winner; otherwise the sentence states where the means lie
+    """One sentence for a comparison that the study decided (cnnrnn.verdicts.compare): a is `c["a"]`.
+    "beats" only where the study named a winner; otherwise the sentence states where the means lie
+    (`higher`, None for the same mean)."""
     real = c.get("winner") in ("a", "b")
-    if real:
-        better, worse = (name_a, name_b) if c["winner"] == "a" else (name_b, name_a)
+    side = c["winner"] if real else c["higher"]
+    better, worse = (name_a, name_b) if side in ("a", None) else (name_b, name_a)
     head = (
         f"{name_a} and {name_b} reach the same mean accuracy"
-        if abs(diff) < 5e-4
-        else f"{better} beats {worse} by {points(diff)}"
+        if side is None
+        else f"{better} beats {worse} by {points(c['diff'])}"
         if real
-        else f"{better} is {points(diff)} above {worse} on average"
+        else f"{better} is {points(c['diff'])} above {worse} on average"
     )
     if c["verdict"] == "too few seeds":
         n = min(c["n_a"], c["n_b"])
         return head + (f" ({_seeds_phrase(n)}, too few for an interval, so no claim of a difference)")
     p = f"{c['test'].split(' (')[0].split(';')[0]} p = {c['p']:.2g}" if c.get("p") is not None else "no p-value"
     if c.get("paired"):
-        lo, hi = c["ci95"] if diff >= 0 else (-c["ci95"][1], -c["ci95"][0])  # in the sentence's direction
+        # the interval in the sentence's direction: of better - worse
+        lo, hi = c["ci95"] if side in ("a", None) else (-c["ci95"][1], -c["ci95"][0])
 
         def signed(x: float) -> str:
             return f"{100 * x:+.1f}".replace("-", "−")
@@ -200,8 +200,8 @@ def limitations(res: Results) -> str:
         "(IMDB); with so few seeds the 95 % intervals are wide and a difference that is not significant here "
         "may still be real."
     ]
-    f_train, f_val, f_test = (int(res.num(f"fashion.data.{k}")) for k in ("train", "val", "test"))
-    if f_train + f_val < 60000 or f_test < 10000:
+    f_train, f_val, f_test = (int(res.num(f"findings.1b.{k}")) for k in ("train", "val", "test"))
+    if res.req("findings.1b.train_cut") or not res.req("findings.1b.test_full"):
         items.append(
             f"*Fashion-MNIST subset.* This preset trained on {num(f_train)} of the 60,000 training images "
             f"(plus {num(f_val)} for validation) and tested on {num(f_test)} of the 10,000 test images."
@@ -212,7 +212,7 @@ def limitations(res: Results) -> str:
             f"tested on {num(test_size)} reviews; its accuracies would likely be higher with the full "
             "training set and are not directly comparable with published numbers." + _full_split_exception(res)
         )
-    if dim != 100:
+    if not res.req("findings.2c.specified_dim"):
         items.append(
             f"*Embeddings.* The assignment's 100-dimensional GloVe subset was replaced by the {dim}-"
             "dimensional GloVe 6B vectors (a package that installs offline), which carry less "

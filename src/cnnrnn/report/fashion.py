@@ -15,16 +15,15 @@ def fashion(res: Results, figures: dict) -> dict:
     if len(classes) != 10:
         raise f.error("classes", "expected 10 names in")
     return {
-        "summary": _fashion_summary(f),
-        "pipeline": _fashion_pipeline(f),
-        "e": _fashion_1e(f, classes, figures),
-        "f": _fashion_1f(f, figures),
+        "summary": _fashion_summary(f, res.sub("findings.1a")),
+        "pipeline": _fashion_pipeline(res.sub("findings.1b")),
+        "e": _fashion_1e(f, res.sub("findings.1e"), figures),
+        "f": _fashion_1f(f, res.sub("findings.1f") if res.opt("findings.1f") else None, figures),
     }
 
 
-def _fashion_summary(f: Results) -> dict:
+def _fashion_summary(f: Results, a: Results) -> dict:
     layers = f.req("summary.layers", list)
-    total = int(f.num("summary.total_params"))
     rows = []
     for i, layer in enumerate(layers):
         for k in ("name", "type", "input_shape", "output_shape", "params"):
@@ -39,24 +38,21 @@ def _fashion_summary(f: Results) -> dict:
                 num(layer["params"]) if layer["params"] else "–",
             ]
         )
-    biggest = max(layers, key=lambda lay: lay["params"])
-    share = biggest["params"] / total if total else 0.0
-    last = str(layers[-1]["type"]) if layers else ""
+    total, big = a.num("total_params"), a.req("largest", dict)
     text = (
         f"@tab-summary lists every component of SimpleCNN with its input and output shape (without the "
         f"batch dimension) and its number of parameters, {num(total)} in total. The largest component is "
-        f"{esc(biggest['name'])} ({esc(biggest['type'])}) with {num(biggest['params'])} parameters, "
-        f"{pct(share, 0)} of the model: the fully connected layer after flattening, not the convolutions, "
-        f"dominates the parameter count"
-        if "linear" in str(biggest["type"]).lower()
-        else f"@tab-summary lists every component of SimpleCNN with its input and output shape (without the "
-        f"batch dimension) and its number of parameters, {num(total)} in total. The largest component is "
-        f"{esc(biggest['name'])} ({esc(biggest['type'])}) with {num(biggest['params'])} parameters, "
-        f"{pct(share, 0)} of the model"
+        f"{esc(big['name'])} ({esc(big['type'])}) with {num(big['params'])} parameters, "
+        f"{pct(big['share'], 0)} of the model"
+        + (
+            ": the fully connected layer after flattening, not the convolutions, dominates the parameter count"
+            if a.req("largest_is_linear", bool)
+            else ""
+        )
+        + "."
     )
-    text += "."
-    err = f.opt("summary.output.exp_sum_max_abs_error")
-    if "logsoftmax" in last.lower().replace("_", ""):
+    err = a.opt("exp_sum_max_abs_error")
+    if a.req("log_probabilities", bool):
         out = (
             "The last component is a LogSoftmax, so for an image $x$ the ten outputs are log-probabilities "
             "$log p(y = k | x)$: all are at most 0, and larger means more likely. Exponentiating gives the "
@@ -70,16 +66,15 @@ def _fashion_summary(f: Results) -> dict:
         )
     else:
         out = (
-            f"The last component is {esc(last)}, so the outputs are unnormalised scores; a softmax turns them "
-            "into a posterior distribution over the ten classes and the argmax is the prediction."
+            f"The last component is {esc(a.req('last_type'))}, so the outputs are unnormalised scores; a softmax "
+            "turns them into a posterior distribution over the ten classes and the argmax is the prediction."
         )
     return {"rows": rows, "total": num(total), "text": text, "output": out}
 
 
-def _fashion_pipeline(f: Results) -> dict:
-    train, val, test = (int(f.num(f"data.{k}")) for k in ("train", "val", "test"))
-    n_files = len(f.opt("data.files", {}) or {})
-    limit = f.opt("simple_cnn.config.train_limit")
+def _fashion_pipeline(d: Results) -> dict:
+    train, val, test, n_files = (int(d.num(k)) for k in ("train", "val", "test", "files"))
+    limit = d.opt("train_limit")
     b = (
         "The IDX files of Fashion-MNIST @xiao2017 are read once"
         + (
@@ -91,10 +86,10 @@ def _fashion_pipeline(f: Results) -> dict:
         + f" into tensors that stay resident on the training device, so no per-sample Python runs during "
         f"training. From the 60,000 training images, {num(val)} are held out as a validation set with a fixed "
         f"seed and {num(train)} are used for training"
-        + (f" (this preset cuts the training set to {num(limit)} images)" if limit and train + val < 60000 else "")
+        + (f" (this preset cuts the training set to {num(limit)} images)" if limit and d.req("train_cut") else "")
         + (
             f"; the {num(test)} test images are"
-            if test >= 10000
+            if d.req("test_full")
             else f"; {num(test)} of the 10,000 test images (a subset) are"
         )
         + " used only for the final numbers. Each epoch draws a new random order of the training tensors "
@@ -105,202 +100,36 @@ def _fashion_pipeline(f: Results) -> dict:
         "the test tensors in batches, and returns the mean loss and the accuracy, with the predicted class "
         "taken as the argmax of the output. It is also called on the validation set after every epoch."
     )
-    d = (
+    d_text = (
         "The training function (`train_one_epoch`) does one pass over the shuffled batches: forward pass, loss, "
         "backward pass and optimiser step; `fit` repeats it for the given number of epochs and records one "
         "row per epoch (training and validation loss and accuracy, seconds, learning rate), which gives the "
         "learning curves below. Running sums stay on the device and are read once per epoch."
     )
-    return {"b": b, "c": c, "d": d}
+    return {"b": b, "c": c, "d": d_text}
 
 
-def _fashion_1e(f: Results, classes: list[str], figures: dict) -> dict:
-    s = f.sub("simple_cnn")
-    cfg = s.req("config", dict)
-    for k in ("epochs", "batch_size", "lr", "seeds"):
-        s.req(f"config.{k}")
-    acc = s.summary("test_accuracy")
-    loss = s.summary("test_loss")
-    secs = s.summary("train_seconds")
-    per_class = s.req("per_class_accuracy", list)
-    per_std = s.opt("per_class_accuracy_std") or [None] * len(per_class)
-    cm = s.req("confusion_matrix", list)
-    if len(per_class) != 10 or len(cm) != 10 or any(len(r) != 10 for r in cm):
-        raise s.error("per_class_accuracy/confusion_matrix", "expected 10 classes in")
-    n_cm = int(s.opt("confusion_seeds", 1))
-    top = s.req("top_confusions", list)
+def _fashion_1e(f: Results, e: Results, figures: dict) -> dict:
     for key, stem in (
         ("fashion_curves", "learning_curves"),
         ("fashion_per_class", "per_class"),
         ("fashion_confusion", "confusion_matrix"),
         ("fashion_misclassified", "misclassified"),
     ):
-        figures[key] = s.req(f"figures.{stem}", str)
-    n = acc["n"]
-
-    as_specified = bool(s.req("config.as_specified"))
-    config = (
-        "SimpleCNN was trained "
-        + (
-            "as specified"
-            if as_specified
-            else "with this preset's shortened "
-            "settings (the assignment specifies 5 epochs, batches of 100 and learning rate 0.001)"
-        )
-        + f": {esc(cfg.get('loss', 'NLLLoss'))} on the log-probabilities, the "
-        f"{esc(cfg.get('optimizer', 'Adam'))} optimiser @kingma2015 with learning rate {cfg['lr']:g}, "
-        f"mini-batches of {num(cfg['batch_size'])} and {num(cfg['epochs'])} epochs, "
-        + (
-            f"with one seed ({esc(cfg['seeds'][0] if cfg['seeds'] else 0)})"
-            if n == 1
-            else f"once for each of {n} seeds ({esc(', '.join(map(str, cfg['seeds'])))})"
-        )
-        + f", in PyTorch @paszke2019. Training took {duration(secs['mean'])}"
-        + (" per seed on average." if n > 1 else ".")
-    )
-    overall = (
-        f"On the {num(f.num('data.test'))} test images SimpleCNN reaches a test accuracy of *{pm(acc)}*"
-        + (
-            f" (mean ± standard deviation over {n} seeds; 95 % confidence interval {ci(acc)})"
-            if n > 1
-            else " (one seed, so no interval)"
-        )
-        + f" and a test loss of {dec(loss['mean'])}."
-    )
-
-    verdict = s.req("per_class_verdicts", dict)
-    hard3, easy3 = list(verdict["hardest"]), list(verdict["easiest"])
-    order = [classes.index(c) for c in hard3]  # the three hardest, hardest first
-    hard, easy = order[0], classes.index(easy3[0])
-    groups = s.req("error_groups", dict)
-    torso, footwear = groups["groups"]["torso"], groups["groups"]["footwear"]
-    rows = []
-    for i in range(10):
-        sd = per_std[i] if i < len(per_std) else None
-        cell = pct(per_class[i], unit=False) + (f" ± {100 * sd:.1f}" if sd is not None and n > 1 else "")
-        # the most frequent wrong prediction of class i, from its row of the confusion matrix
-        j = max((k for k in range(10) if k != i), key=lambda k: cm[i][k])
-        row_total = sum(cm[i])
-        rows.append(
-            [classes[i], cell, f"{classes[j]} ({pct(cm[i][j] / row_total)})" if cm[i][j] > 0 and row_total else "none"]
-        )
-    upper_hard = len(verdict["hardest_torso"])
-    cls_text = (
-        f"The per-class accuracies (@tab-per-class, @fig-fashion-per-class) differ widely. The hardest class "
-        f"is {esc(classes[hard])} ({pct(per_class[hard])}), followed by {esc(hard3[1])} "
-        f"({pct(per_class[order[1]])}) and {esc(hard3[2])} ({pct(per_class[order[2]])}); the easiest are "
-        f"{esc(easy3[0])} ({pct(per_class[easy])}), {esc(easy3[1])} and {esc(easy3[2])}. "
-    )
-    if upper_hard >= 2:
-        cls_text += (
-            f"{_cap(join_words([esc(c) for c in verdict['hardest_torso']]))} are "
-            f"{'both' if upper_hard == 2 else 'all'} garments worn on the torso: at "
-            "28×28 pixels in grey scale they share a similar silhouette, and what "
-            "separates them (collar, buttons, zip, fabric texture, sleeve length) is only a few pixels "
-            "wide or lost at this resolution. "
-        )
-    else:
-        cls_text += (
-            "The hardest classes are not dominated by the torso-shaped garments in this run, so the "
-            "differences are not simply a matter of similar silhouettes. "
-        )
-    near = [classes.index(c) for c in verdict["near_perfect"]]
-    near_threshold = float(verdict["near_perfect_threshold"])
-    if near:
-        names = join_words([esc(classes[i]) for i in near])
-        distinct = not any(classes[i] in torso for i in near)
-        if len(near) == 1:
-            cls_text += f"{_cap(names)} is recognised almost perfectly ({pct(per_class[near[0]])})" + (
-                ", its outline unlike that of any other class." if distinct else "."
-            )
-        else:
-            cls_text += (
-                f"{_cap(names)} are recognised almost perfectly (at least "
-                f"{pct(min(per_class[i] for i in near))})"
-                + (", each with an outline unlike that of the other classes." if distinct else ".")
-            )
-    else:
-        cls_text += (
-            f"No class reaches {pct(near_threshold, 0)}; even the easiest, {esc(classes[easy])}, stays at "
-            f"{pct(per_class[easy])}."
-        )
-
-    share, n_err = float(groups["within_share"]), int(groups["errors"])
-    top3 = [
-        c
-        for c in top
-        if isinstance(c, dict)
-        and c.get("true") in classes
-        and c.get("pred") in classes
-        and isinstance(c.get("count"), (int, float))
-        and isinstance(c.get("rate"), (int, float))
-    ][:3]
-    pairs = [
-        f"{esc(c['true'])} taken for {esc(c['pred'])} ({num(c['count'])} times, {pct(c['rate'])} of the "
-        f"{esc(c['true'])} images)"
-        for c in top3
+        figures[key] = f.req(f"simple_cnn.figures.{stem}", str)
+    acc, n = e.summary("test_accuracy"), e.summary("test_accuracy")["n"]
+    per_class = e.req("per_class", list)
+    if len(per_class) != 10:
+        raise e.error("per_class", "expected 10 classes in")
+    rows = [
+        [
+            c["name"],
+            pct(c["accuracy"], unit=False) + (f" ± {100 * c['std']:.1f}" if c["std"] is not None else ""),
+            f"{c['confused_with']} ({pct(c['confused_rate'])})" if c["confused_with"] else "none",
+        ]
+        for c in per_class
     ]
-    mistakes = (
-        f"@fig-fashion-confusion shows the confusion matrix summed over {_seeds_phrase(n_cm)} ({num(n_err)} errors). "
-    )
-    if pairs:
-        mistakes += f"The most frequent confusions are {join_words(pairs)}. "
-    mistakes += (
-        f"Grouping the classes into visually similar groups, torso-shaped garments "
-        f"({join_words([esc(c) for c in torso])}) and footwear "
-        f"({join_words([esc(c) for c in footwear])}), "
-        f"{pct(share)} of all errors fall within a group. "
-    )
-    if groups["verdict"] == "mostly reasonable":
-        mistakes += (
-            "So the mistakes are mostly reasonable: the network confuses garments that look alike at this "
-            "resolution, as a person might on such small images, and only "
-            f"{pct(1 - share)} of its errors mix up items of different kinds."
-        )
-    elif groups["verdict"] == "half reasonable":
-        mistakes += (
-            "So most mistakes are between look-alike garments and are reasonable, but a sizeable share "
-            "crosses the groups and points to errors a human would not make."
-        )
-    else:
-        mistakes += (
-            "So most mistakes cross the groups of look-alike garments; many of them are not the kind of "
-            "error a human would make, which suggests the model is still undertrained."
-        )
-    mis = s.opt("misclassified", {}) or {}
-    if mis.get("shown"):
-        mistakes += (
-            f" @fig-fashion-misclassified shows {num(mis['shown'])} misclassified test images"
-            + (f" (of {num(mis['total_errors'])} errors of the first seed)" if mis.get("total_errors") else "")
-            + " with their true and predicted labels and the model's confidence in its prediction."
-        )
-    else:
-        mistakes += " @fig-fashion-misclassified shows misclassified test images with their true and predicted labels."
-
-    cf = s.req("curves", dict)
-    curves = (
-        f"@fig-fashion-curves shows the learning curves. After {cf['epochs']} epochs the training accuracy is "
-        f"{pct(cf['train_accuracy'][-1])} and the validation accuracy {pct(cf['val_accuracy'][-1])}"
-        + (" (mean over seeds). " if n > 1 else ". ")
-    )
-    if cf["still_improving"]:
-        curves += (
-            f"The validation accuracy still rose by {points(cf['last_gain'])} in the last epoch and the "
-            "validation loss was lowest at the end, so the model has not converged yet and more epochs "
-            "would likely help."
-        )
-    elif not cf["overfit"]:
-        curves += (
-            "The validation loss was at or near its lowest in the last epoch and improves only slowly, so "
-            "training is close to converged at this budget."
-        )
-    else:
-        curves += (
-            f"The validation loss was lowest after epoch {cf['best_epoch']} and rose afterwards, a first sign "
-            "of overfitting; early stopping on the validation set would pick that epoch."
-        )
-    if cf["gap"] > 0.03:
-        curves += f" Training accuracy exceeds validation accuracy by {points(cf['gap'])}."
+    n_cm = int(e.num("confusion_seeds"))
     caps = {
         "fashion_curves": f"Learning curves of SimpleCNN (training and validation), {_seeds_phrase(n)}.",
         "fashion_per_class": "Per-class test accuracy of SimpleCNN, "
@@ -313,19 +142,167 @@ def _fashion_1e(f: Results, classes: list[str], figures: dict) -> dict:
         f"test images).",
     }
     return {
-        "config": config,
-        "overall": overall,
-        "classes": cls_text,
-        "mistakes": mistakes,
-        "curves": curves,
+        "config": _1e_config(e),
+        "overall": (
+            f"On the {num(e.num('test_images'))} test images SimpleCNN reaches a test accuracy of *{pm(acc)}*"
+            + (
+                f" (mean ± standard deviation over {n} seeds; 95 % confidence interval {ci(acc)})"
+                if n > 1
+                else " (one seed, so no interval)"
+            )
+            + f" and a test loss of {dec(e.summary('test_loss')['mean'])}."
+        ),
+        "classes": _1e_classes(e),
+        "mistakes": _1e_mistakes(e),
+        "curves": _1e_curves(e, n),
         "per_class_rows": rows,
         "captions": caps,
     }
 
 
-def _fashion_1f(f: Results, figures: dict) -> dict:
+def _1e_config(e: Results) -> str:
+    cfg, seeds = e.req("config", dict), e.req("seeds", list)
+    n = len(seeds)
+    return (
+        "SimpleCNN was trained "
+        + (
+            "as specified"
+            if e.req("as_specified", bool)
+            else "with this preset's shortened "
+            "settings (the assignment specifies 5 epochs, batches of 100 and learning rate 0.001)"
+        )
+        + f": {esc(cfg['loss'])} on the log-probabilities, the "
+        f"{esc(cfg['optimizer'])} optimiser @kingma2015 with learning rate {cfg['lr']:g}, "
+        f"mini-batches of {num(cfg['batch_size'])} and {num(cfg['epochs'])} epochs, "
+        + (
+            f"with one seed ({esc(seeds[0])})"
+            if n == 1
+            else f"once for each of {n} seeds ({esc(', '.join(map(str, seeds)))})"
+        )
+        + f", in PyTorch @paszke2019. Training took {duration(e.num('train_seconds'))}"
+        + (" per seed on average." if n > 1 else ".")
+    )
+
+
+def _1e_classes(e: Results) -> str:
+    hard, easy = e.req("hardest", list), e.req("easiest", list)
+    text = (
+        f"The per-class accuracies (@tab-per-class, @fig-fashion-per-class) differ widely. The hardest class "
+        f"is {esc(hard[0]['name'])} ({pct(hard[0]['accuracy'])}), followed by {esc(hard[1]['name'])} "
+        f"({pct(hard[1]['accuracy'])}) and {esc(hard[2]['name'])} ({pct(hard[2]['accuracy'])}); the easiest are "
+        f"{esc(easy[0]['name'])} ({pct(easy[0]['accuracy'])}), {esc(easy[1]['name'])} and {esc(easy[2]['name'])}. "
+    )
+    torso = e.req("hardest_torso", list)
+    if e.req("torso_explains_hardest", bool):
+        text += (
+            f"{_cap(join_words([esc(c) for c in torso]))} are "
+            f"{'both' if len(torso) == 2 else 'all'} garments worn on the torso: at "
+            "28×28 pixels in grey scale they share a similar silhouette, and what "
+            "separates them (collar, buttons, zip, fabric texture, sleeve length) is only a few pixels "
+            "wide or lost at this resolution. "
+        )
+    else:
+        text += (
+            "The hardest classes are not dominated by the torso-shaped garments in this run, so the "
+            "differences are not simply a matter of similar silhouettes. "
+        )
+    near, distinct = e.req("near_perfect", list), e.req("near_perfect_distinct", bool)
+    if not near:
+        return text + (
+            f"No class reaches {pct(e.num('near_perfect_threshold'), 0)}; even the easiest, {esc(easy[0]['name'])}, "
+            f"stays at {pct(easy[0]['accuracy'])}."
+        )
+    names = join_words([esc(c) for c in near])
+    if len(near) == 1:
+        return (
+            text
+            + f"{_cap(names)} is recognised almost perfectly ({pct(e.num('near_perfect_min'))})"
+            + (", its outline unlike that of any other class." if distinct else ".")
+        )
+    return text + (
+        f"{_cap(names)} are recognised almost perfectly (at least {pct(e.num('near_perfect_min'))})"
+        + (", each with an outline unlike that of the other classes." if distinct else ".")
+    )
+
+
+_ERRORS_VERDICT = {
+    "mostly reasonable": "So the mistakes are mostly reasonable: the network confuses garments that look alike at this "
+    "resolution, as a person might on such small images, and only {across} of its errors mix up items of "
+    "different kinds.",
+    "half reasonable": "So most mistakes are between look-alike garments and are reasonable, but a sizeable share "
+    "crosses the groups and points to errors a human would not make.",
+    "mostly across groups": "So most mistakes cross the groups of look-alike garments; many of them are not the kind "
+    "of error a human would make, which suggests the model is still undertrained.",
+}
+
+
+def _1e_mistakes(e: Results) -> str:
+    share, groups = e.num("within_share"), e.req("groups", dict)
+    pairs = [
+        f"{esc(c['true'])} taken for {esc(c['pred'])} ({num(c['count'])} times, {pct(c['rate'])} of the "
+        f"{esc(c['true'])} images)"
+        for c in e.req("top_confusions", list)
+    ]
+    text = (
+        f"@fig-fashion-confusion shows the confusion matrix summed over {_seeds_phrase(int(e.num('confusion_seeds')))} "
+        f"({num(e.num('errors'))} errors). "
+    )
+    if pairs:
+        text += f"The most frequent confusions are {join_words(pairs)}. "
+    text += (
+        f"Grouping the classes into visually similar groups, torso-shaped garments "
+        f"({join_words([esc(c) for c in groups['torso']])}) and footwear "
+        f"({join_words([esc(c) for c in groups['footwear']])}), "
+        f"{pct(share)} of all errors fall within a group. "
+    )
+    verdict = e.req("errors_verdict", str)
+    if verdict not in _ERRORS_VERDICT:
+        raise e.error("errors_verdict", f"unknown verdict {verdict!r} in")
+    text += _ERRORS_VERDICT[verdict].format(across=pct(e.num("across_share")) if verdict == "mostly reasonable" else "")
+    mis = e.req("misclassified", dict)
+    if mis.get("shown"):
+        text += (
+            f" @fig-fashion-misclassified shows {num(mis['shown'])} misclassified test images"
+            + (f" (of {num(mis['total_errors'])} errors of the first seed)" if mis.get("total_errors") else "")
+            + " with their true and predicted labels and the model's confidence in its prediction."
+        )
+    else:
+        text += " @fig-fashion-misclassified shows misclassified test images with their true and predicted labels."
+    return text
+
+
+def _1e_curves(e: Results, n: int) -> str:
+    cf = e.req("curves", dict)
+    text = (
+        f"@fig-fashion-curves shows the learning curves. After {cf['epochs']} epochs the training accuracy is "
+        f"{pct(cf['final_train_accuracy'])} and the validation accuracy {pct(cf['final_val_accuracy'])}"
+        + (" (mean over seeds). " if n > 1 else ". ")
+    )
+    state = e.req("curve_state", str)
+    if state == "still improving":
+        text += (
+            f"The validation accuracy still rose by {points(cf['last_gain'])} in the last epoch and the "
+            "validation loss was lowest at the end, so the model has not converged yet and more epochs "
+            "would likely help."
+        )
+    elif state == "close to converged":
+        text += (
+            "The validation loss was at or near its lowest in the last epoch and improves only slowly, so "
+            "training is close to converged at this budget."
+        )
+    else:
+        text += (
+            f"The validation loss was lowest after epoch {cf['best_epoch']} and rose afterwards, a first sign "
+            "of overfitting; early stopping on the validation set would pick that epoch."
+        )
+    if cf["gap_large"]:
+        text += f" Training accuracy exceeds validation accuracy by {points(cf['gap'])}."
+    return text
+
+
+def _fashion_1f(f: Results, g: Results | None, figures: dict) -> dict:
     explore = f.opt("explore")
-    if not explore:
+    if not explore or g is None:
         return {
             "rows": None,
             "text": ("The architecture exploration was not run in this preset; only SimpleCNN (1e) was trained."),
@@ -334,84 +311,22 @@ def _fashion_1f(f: Results, figures: dict) -> dict:
             "per_class_caption": None,
             "mis_caption": None,
         }
-    rows = []
-    names = list(explore)
-    for name in names:
-        e = f.sub(f"explore.{name}")
-        a = e.summary("test_accuracy")
-        t = e.summary("train_seconds")
-        v = e.summary("val_accuracy")
-        rows.append(
-            [
-                name,
-                str(e.opt("description", "")),
-                num(e.num("params")),
-                num(e.num("epochs")),
-                "yes" if e.opt("augment") else "no",
-                duration(t["mean"]),
-                _acc_cell(v),
-                _acc_cell(a),
-                _ci_cell(a),
-            ]
-        )
-    best = str(f.req("best.name"))
+    rows = _1f_rows(f, explore)
+    best = str(g.req("best"))
     if best not in explore:
-        raise f.error("best.name", f"{best!r} is not an explored recipe in")
-    b = f.summary(f"explore.{best}.test_accuracy")
-    comps = f.opt("explore_comparisons") or {}
-    text = (
-        f"@tab-explore compares {len(names)} recipes (architecture plus training), each trained for "
-        f"{_seeds_phrase(b['n'])}. By validation accuracy (the test set plays no part in the choice) the best is "
-        f"{code(best)} ({esc(explore[best].get('description', ''))}): {pm(b)} test accuracy with "
-        f"{num(f.num(f'explore.{best}.params'))} parameters in "
-        f"{duration(f.summary(f'explore.{best}.train_seconds')['mean'])} "
-        "of training. "
-    )
-    if "best_vs_simple_cnn" in comps:
-        text += _cap(phrase_comparison(comps["best_vs_simple_cnn"], code(best), "SimpleCNN of 1e")) + ". "
-    runner = f.opt("best.runner_up")
-    if runner and "best_vs_runner_up" in comps:
-        text += _cap(phrase_comparison(comps["best_vs_runner_up"], code(best), f"the runner-up {code(runner)}")) + ". "
-        e_best, e_runner = f.num(f"explore.{best}.epochs"), f.num(f"explore.{runner}.epochs")
-        if e_best != e_runner:
-            text += (
-                f"The two had different training budgets ({num(e_best)} and {num(e_runner)} epochs), so this "
-                f"compares model and recipe together, not the architectures alone. "
-            )
-    frontier = f.opt("frontier") or []
-    fig = f.opt("explore_figures.frontier")
-    if fig:
-        figures["fashion_explore"] = fig
-        beaten = f.opt("frontier_beaten")
-        if beaten is None:  # results.json of an older run: the points are the explored recipes + SimpleCNN
-            plotted = list(names) + (["simple_cnn"] if f.opt("simple_cnn") else [])
-            beaten = [n for n in plotted if n not in frontier]
-        off = (
-            f"; {join_words([code(n) for n in beaten])} "
-            + ("is" if len(beaten) == 1 else "are")
-            + " beaten by a recipe that is both faster and more accurate."
-            if beaten
-            else "; each of them is on it, none beaten in both time and accuracy."
-        )
-        text += "@fig-fashion-explore plots test accuracy against training time: " + (
-            f"along the frontier ({join_words([code(n) for n in frontier])}) each step buys accuracy with time" + off
-            if len(frontier) > 1
-            else f"{code(frontier[0])} is both the fastest and the most accurate."
-            if frontier
-            else ""
-        )
-    gains = f.opt("best.per_class_gain")
+        raise g.error("best", f"{best!r} is not an explored recipe in")
+    text = _1f_best(g, best) + _1f_frontier(f, g, figures)
     per_class_caption = mis_caption = None
+    gains = g.req("gains", list)
     if gains:
         figures["fashion_per_class_best"] = f.req("explore_figures.per_class", str)
-        g = gains["gain"]
-        top = gains["largest"]
         text += (
             f" Per class (@fig-fashion-per-class-best), {code(best)} gains most on "
-            f"{join_words([f'{esc(c)} ({points(g[c])})' for c in top])} over SimpleCNN; the hardest classes "
-            f"remain {join_words([esc(c) for c in gains['still_hardest']])}."
+            + join_words([f"{esc(c['name'])} ({points(c['gain'])})" for c in gains])
+            + " over SimpleCNN; the hardest "
+            f"classes remain {join_words([esc(c) for c in g.req('still_hardest', list)])}."
         )
-        conf = [c for c in f.opt(f"explore.{best}.top_confusions") or [] if isinstance(c, dict)][:3]
+        conf = g.req("best_confusions", list)
         if conf:
             text += (
                 " Its most frequent confusions are "
@@ -419,9 +334,8 @@ def _fashion_1f(f: Results, figures: dict) -> dict:
                 + "."
             )
         per_class_caption = f"Per-class test accuracy of SimpleCNN and of the best recipe, {esc(best)}."
-    mis = f.opt(f"explore.{best}.figures.misclassified")
-    if mis:
-        figures["fashion_misclassified_best"] = mis
+    if g.req("best_misclassified", bool):
+        figures["fashion_misclassified_best"] = f.req(f"explore.{best}.figures.misclassified", str)
         text += " @fig-fashion-misclassified-best shows some of the test images it still gets wrong."
         mis_caption = f"Misclassified test images of the best recipe, {esc(best)} (first seed)."
     caption = (
@@ -436,8 +350,74 @@ def _fashion_1f(f: Results, figures: dict) -> dict:
         "figure_caption": (
             "Test accuracy against training time per seed (error bars: std over seeds); dashed: the frontier."
         )
-        if fig
+        if f.opt("explore_figures.frontier")
         else None,
         "per_class_caption": per_class_caption,
         "mis_caption": mis_caption,
     }
+
+
+def _1f_rows(f: Results, explore: dict) -> list[list[str]]:
+    """The table of explored recipes, in the study's order."""
+    rows = []
+    for name in explore:
+        e = f.sub(f"explore.{name}")
+        a = e.summary("test_accuracy")
+        rows.append(
+            [
+                name,
+                str(e.opt("description", "")),
+                num(e.num("params")),
+                num(e.num("epochs")),
+                "yes" if e.opt("augment") else "no",
+                duration(e.summary("train_seconds")["mean"]),
+                _acc_cell(e.summary("val_accuracy")),
+                _acc_cell(a),
+                _ci_cell(a),
+            ]
+        )
+    return rows
+
+
+def _1f_best(g: Results, best: str) -> str:
+    b = g.summary("best_accuracy")
+    text = (
+        f"@tab-explore compares {len(g.req('recipes', list))} recipes (architecture plus training), each trained for "
+        f"{_seeds_phrase(b['n'])}. By validation accuracy (the test set plays no part in the choice) the best is "
+        f"{code(best)} ({esc(g.req('best_description'))}): {pm(b)} test accuracy with "
+        f"{num(g.num('best_params'))} parameters in {duration(g.num('best_seconds'))} of training. "
+    )
+    if g.opt("vs_simple_cnn"):
+        text += _cap(phrase_comparison(g.req("vs_simple_cnn", dict), code(best), "SimpleCNN of 1e")) + ". "
+    runner = g.opt("runner_up")
+    if runner and g.opt("vs_runner_up"):
+        text += _cap(phrase_comparison(g.req("vs_runner_up", dict), code(best), f"the runner-up {code(runner)}")) + ". "
+        if g.req("budgets_differ", bool):
+            text += (
+                f"The two had different training budgets ({num(g.num('epochs.best'))} and "
+                f"{num(g.num('epochs.runner_up'))} epochs), so this compares model and recipe together, not the "
+                "architectures alone. "
+            )
+    return text
+
+
+def _1f_frontier(f: Results, g: Results, figures: dict) -> str:
+    fig = f.opt("explore_figures.frontier")
+    if not fig:
+        return ""
+    figures["fashion_explore"] = fig
+    frontier, beaten = g.req("frontier", list), g.req("frontier_beaten", list)
+    off = (
+        f"; {join_words([code(n) for n in beaten])} "
+        + ("is" if len(beaten) == 1 else "are")
+        + " beaten by a recipe that is both faster and more accurate."
+        if beaten
+        else "; each of them is on it, none beaten in both time and accuracy."
+    )
+    return "@fig-fashion-explore plots test accuracy against training time: " + (
+        f"along the frontier ({join_words([code(n) for n in frontier])}) each step buys accuracy with time" + off
+        if len(frontier) > 1
+        else f"{code(frontier[0])} is both the fastest and the most accurate."
+        if frontier
+        else ""
+    )

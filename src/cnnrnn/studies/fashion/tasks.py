@@ -17,6 +17,7 @@ import torch
 
 from cnnrnn import verdicts
 from cnnrnn.data.fashion_mnist import CLASSES
+from cnnrnn.findings import Finding1c, Finding1d, record
 from cnnrnn.models.cnn import SimpleCNN
 from cnnrnn.models.summary import count_params, layer_table
 from cnnrnn.runner import CombineContext, Experiment, Task, TaskEnv, TaskOutput, reading
@@ -123,62 +124,72 @@ def _summaries(runs: list[dict]) -> dict:
 
 def _combine_summary(ctx: CombineContext) -> dict:
     (result,) = ctx.results.values()
-    return {"fashion": {"classes": CLASSES, "summary": result}}
+    return {"fashion": {"classes": CLASSES, "summary": result}, "findings": {"1a": record(analysis.finding_1a(result))}}
 
 
 def _combine_simple_cnn(cfg: FashionConfig, seeds: list[int]):
     def combine(ctx: CombineContext) -> dict:
         runs = [ctx.results[f"fashion.simple_cnn.seed{s}"] for s in seeds]
-        cms = np.array([r["confusion_matrix"] for r in runs])
-        per_class = np.array([np.diag(cm) / np.maximum(cm.sum(1), 1) for cm in cms])
-        per_class_mean = per_class.mean(0)
-        per_class_std = per_class.std(0, ddof=1) if len(seeds) > 1 else np.zeros(len(CLASSES))
-        cm = cms.sum(0)
-        histories = {str(s): r["history"] for s, r in zip(seeds, runs)}
-        ctx.write_history("fashion.simple_cnn", histories)
-        figs = {
-            "learning_curves": ctx.save_figure(
-                curves_figure({"SimpleCNN": histories}, "SimpleCNN"), "fashion_learning_curves"
-            ),
-            "confusion_matrix": ctx.save_figure(figures.confusion(cm), "fashion_confusion"),
-            "per_class": ctx.save_figure(figures.per_class(per_class_mean, per_class_std), "fashion_per_class"),
-            "misclassified": "figures/fashion_misclassified",
+        entry = _simple_cnn_entry(ctx, cfg, seeds, runs)
+        data = runs[0]["data"]
+        findings = {
+            "1b": analysis.finding_1b(data, cfg.train_limit),
+            "1c": Finding1c(entry["test_accuracy"], entry["test_loss"]),
+            "1d": Finding1d(cfg.epochs, len(seeds), list(runs[0]["history"][0])),
+            "1e": analysis.finding_1e(entry, data["test"]),
         }
         return {
-            "fashion": {
-                "classes": CLASSES,
-                "data": runs[0]["data"],
-                "simple_cnn": {
-                    "params": runs[0]["params"],
-                    "config": {
-                        "epochs": cfg.epochs,
-                        "batch_size": cfg.batch_size,
-                        "lr": cfg.lr,
-                        "seeds": seeds,
-                        "val_size": cfg.val_size,
-                        "train_limit": cfg.train_limit,
-                        "optimizer": "Adam",
-                        "loss": "NLLLoss",
-                        "as_specified": _as_specified(cfg),
-                    },
-                    **_summaries(runs),
-                    "per_class_accuracy": per_class_mean,
-                    "per_class_accuracy_std": per_class_std,
-                    "per_class_verdicts": analysis.class_verdicts(per_class_mean),
-                    "confusion_matrix": cm,
-                    "confusion_seeds": len(seeds),
-                    "top_confusions": analysis.top_confusions(cm),
-                    "error_groups": analysis.error_groups(cm),
-                    "curves": verdicts.curve_facts(list(histories.values())),
-                    "history": histories,
-                    "misclassified": runs[0]["misclassified"],
-                    "weights": "weights/fashion_simple_cnn.safetensors",
-                    "figures": figs,
-                },
-            }
+            "fashion": {"classes": CLASSES, "data": data, "simple_cnn": entry},
+            "findings": {k: record(v) for k, v in findings.items()},
         }
 
     return combine
+
+
+def _simple_cnn_entry(ctx: CombineContext, cfg: FashionConfig, seeds: list[int], runs: list[dict]) -> dict:
+    """results.json fashion.simple_cnn: the seeds' numbers, per-class results, confusions, figures."""
+    cms = np.array([r["confusion_matrix"] for r in runs])
+    per_class = np.array([np.diag(cm) / np.maximum(cm.sum(1), 1) for cm in cms])
+    per_class_mean = per_class.mean(0)
+    per_class_std = per_class.std(0, ddof=1) if len(seeds) > 1 else np.zeros(len(CLASSES))
+    cm = cms.sum(0)
+    histories = {str(s): r["history"] for s, r in zip(seeds, runs)}
+    ctx.write_history("fashion.simple_cnn", histories)
+    figs = {
+        "learning_curves": ctx.save_figure(
+            curves_figure({"SimpleCNN": histories}, "SimpleCNN"), "fashion_learning_curves"
+        ),
+        "confusion_matrix": ctx.save_figure(figures.confusion(cm), "fashion_confusion"),
+        "per_class": ctx.save_figure(figures.per_class(per_class_mean, per_class_std), "fashion_per_class"),
+        "misclassified": "figures/fashion_misclassified",
+    }
+    return {
+        "params": runs[0]["params"],
+        "config": {
+            "epochs": cfg.epochs,
+            "batch_size": cfg.batch_size,
+            "lr": cfg.lr,
+            "seeds": seeds,
+            "val_size": cfg.val_size,
+            "train_limit": cfg.train_limit,
+            "optimizer": "Adam",
+            "loss": "NLLLoss",
+            "as_specified": _as_specified(cfg),
+        },
+        **_summaries(runs),
+        "per_class_accuracy": per_class_mean,
+        "per_class_accuracy_std": per_class_std,
+        "per_class_verdicts": analysis.class_verdicts(per_class_mean),
+        "confusion_matrix": cm,
+        "confusion_seeds": len(seeds),
+        "top_confusions": analysis.top_confusions(cm),
+        "error_groups": analysis.error_groups(cm),
+        "curves": verdicts.curve_facts(list(histories.values())),
+        "history": histories,
+        "misclassified": runs[0]["misclassified"],
+        "weights": "weights/fashion_simple_cnn.safetensors",
+        "figures": figs,
+    }
 
 
 def _as_specified(cfg: FashionConfig) -> bool:
@@ -259,17 +270,19 @@ def _combine_explore_summary(names: list[str]):
             )
             best_entry["per_class_gain"] = analysis.class_gains(pc_sc, pc_best)
         beaten = [n for n in points if n not in frontier]  # slower and less accurate than a frontier point
-        return {
-            "fashion": {
-                "explore_best": best,
-                "best": best_entry,
-                "frontier": frontier,
-                "frontier_beaten": beaten,
-                "explore_comparisons": comparisons,
-                "explore_ranking": verdicts.rank(acc),
-                "explore_figures": figs,
-            }
+        fashion = {
+            "explore_best": best,
+            "best": best_entry,
+            "frontier": frontier,
+            "frontier_beaten": beaten,
+            "explore_comparisons": comparisons,
+            "explore_ranking": verdicts.rank(acc),
+            "explore_figures": figs,
         }
+        found = analysis.finding_1f(
+            explored, best, runner_up, comparisons, {**best_entry, **fashion, "ranking": fashion["explore_ranking"]}
+        )
+        return {"fashion": fashion, "findings": {"1f": record(found)}}
 
     return combine
 

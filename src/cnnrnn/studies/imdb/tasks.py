@@ -4,12 +4,14 @@
     imdb.glove                     2c  what the GloVe vectors hold, coverage of our vocabulary, t-SNE map
     imdb.<regime>                  2b/2d  scratch | frozen | finetune, one task per seed: the specified 5 epochs,
                                        and the same runs continued (convergence, best epoch, diagnostics)
-    imdb.comparison                2d  the regimes compared seed by seed (paired), at 5 epochs and at the best epoch
+    imdb.comparison                2d  the regimes compared seed by seed (paired), at 5 epochs and at the best
+                                       epoch: comparison.py, the experiment read top to bottom
     imdb.baselines                 2e  TF-IDF and NBSVM on the same splits as every RNN number
     imdb.explore.<variant>         2e  one change to SimpleLSTM at a time against the unchanged base
     imdb.best_rnn                  2e  the best recipe (config.BEST_RNN) on 22,500 reviews, tested on all 25,000
     imdb.explore.learning_curve    2e  test accuracy against training-set size
-    imdb.explore_best              2e  the best model on the subset, by validation accuracy
+    imdb.explore_summary           2e  variants against the base, TF-IDF against the best neural model
+                                       (chosen on validation), the finding of 2e
 
 Test accuracy always comes from the official test split: a stratified sample (default 5,000 reviews)
 for the subset studies, all 25,000 for the best recipe (results.json says which).
@@ -23,13 +25,13 @@ from cnnrnn import verdicts
 from cnnrnn.data import glove as glove_mod
 from cnnrnn.data.fingerprint import glove_input
 from cnnrnn.data.imdb_tensors import DataSpec, prepare
+from cnnrnn.findings import record
 from cnnrnn.runner import CombineContext, Experiment, Task, TaskEnv, TaskOutput, reading
-from cnnrnn.studies.imdb import analysis, baselines, figures
+from cnnrnn.studies.imdb import analysis, baselines, comparison, figures
 from cnnrnn.studies.imdb.config import FULL, LITERATURE, REGIMES, VARIANTS, ImdbConfig
 from cnnrnn.studies.imdb.glove import describe, tsne_figure
 from cnnrnn.studies.imdb.training import TrainSettings, load_glove_cached, train_run
 from cnnrnn.train import weights_bytes
-from cnnrnn.utils.figures import curves_figure
 from cnnrnn.utils.keys import task_key
 from cnnrnn.utils.progress import log
 from cnnrnn.utils.stats import summarize
@@ -75,7 +77,9 @@ def train_task(
         f"{run['test_accuracy_at_best']:.4f} at the best epoch {run['best_epoch']} ({run['train_seconds']:.1f} s)"
     )
     model = run.pop("model")
-    result = {"seed": seed, "train_size": data.info["train_size"], "test_size": data.info["test_size"], **run}
+    info = data.info
+    sizes = {k: info[k] for k in ("train_size", "test_size", "train_full", "test_full")}
+    result = {"seed": seed, **sizes, **run}
     return TaskOutput(result, {weights: weights_bytes(model)} if weights else {})
 
 
@@ -192,7 +196,7 @@ def _combine_data(cfg: ImdbConfig):
             readout="last layer's hidden state at the true last token",
             batching="length-bucketed (chunks of 50 batches)",
         )
-        return {"imdb": {"data": info, "config": config}}
+        return {"imdb": {"data": info, "config": config}, "findings": {"2a": record(analysis.finding_2a(info, config))}}
 
     return combine
 
@@ -204,7 +208,7 @@ def _combine_glove(ctx: CombineContext) -> dict:
     desc["tsne_words"] = len(desc.pop("tsne")["words"])
     desc["figures"] = {"tsne": figure}
     desc["oov_init"] = glove_mod.OOV_INIT
-    return {"imdb": {"glove": desc}}
+    return {"imdb": {"glove": desc}, "findings": {"2c": record(analysis.finding_2c(desc))}}
 
 
 def _combine_regime(regime: str, seeds: list[int]):
@@ -216,46 +220,9 @@ def _combine_regime(regime: str, seeds: list[int]):
         upto_answer = [h[:answer] for h in result["history"].values()]
         result["weights"] = f"weights/imdb.{regime}.seed{seeds[0]}.safetensors"
         result["convergence"] = analysis.convergence(upto_answer)  # at the specified 5 epochs
-        result["convergence_long"] = analysis.convergence(list(result["history"].values()))
         result["curves"] = verdicts.curve_facts(upto_answer)
         result["curves_long"] = verdicts.curve_facts(list(result["history"].values()))
         return {"imdb": {regime: result}}
-
-    return combine
-
-
-def _pairs(imdb: dict, regimes: tuple[str, ...], key) -> list[dict]:
-    pairs = []
-    for i, a in enumerate(regimes):
-        for b in regimes[i + 1 :]:
-            # the same seeds give the same batch order and initial LSTM weights: a paired design
-            pairs.append(
-                verdicts.compare(key(imdb[b])["per_seed"], key(imdb[a])["per_seed"], paired=True, name_a=b, name_b=a)
-            )
-    return pairs
-
-
-def _combine_comparison(regimes: tuple[str, ...]):
-    def combine(ctx: CombineContext) -> dict:
-        imdb = {r: ctx.inputs[f"imdb.{r}"]["imdb"][r] for r in regimes}
-        at_answer = {r: imdb[r]["test_accuracy"] for r in regimes}
-        at_best = {r: imdb[r]["long"]["test_accuracy_at_best"] for r in regimes}
-        answer = imdb[regimes[0]]["long"]["answer_epoch"]
-        figure = ctx.save_figure(
-            curves_figure({r: imdb[r]["history"] for r in regimes}, "IMDB", mark_epoch=answer), "imdb_curves"
-        )
-        return {
-            "imdb": {
-                "comparison": {
-                    "pairs": _pairs(imdb, regimes, lambda e: e["test_accuracy"]),
-                    "pairs_at_best": _pairs(imdb, regimes, lambda e: e["long"]["test_accuracy_at_best"]),
-                    "ranking": verdicts.rank(at_answer),
-                    "ranking_at_best": verdicts.rank(at_best),
-                    "rule": verdicts.RULE,
-                    "figures": {"curves": figure},
-                }
-            }
-        }
 
     return combine
 
@@ -346,7 +313,11 @@ def _combine_best_rnn(cfg: ImdbConfig, seeds: list[int]):
         acc = summarize([r["test_accuracy_at_best"] for r in runs])
         ctx.write_history("imdb.best_rnn", {str(r["seed"]): r["history"] for r in runs})
         recipe = cfg.best_rnn
-        full = runs[0]["train_size"] + round(runs[0]["train_size"] / 9) >= FULL and runs[0]["test_size"] >= FULL
+        if "train_full" in runs[0]:
+            # the data info says every review of the files was used; the official split has 25,000 test reviews
+            full = bool(runs[0]["train_full"] and runs[0]["test_full"]) and runs[0]["test_size"] >= FULL
+        else:  # a task file of an older version: 90 % of all 25,000 reviews trained, all 25,000 tested
+            full = runs[0]["train_size"] + round(runs[0]["train_size"] / 9) >= FULL and runs[0]["test_size"] >= FULL
         return {
             "imdb": {
                 "best_rnn": {
@@ -434,34 +405,13 @@ def _combine_learning_curve(cfg: ImdbConfig, main_regimes):
     return combine
 
 
-def _tfidf_verdict(tfidf: dict, neural: dict[str, dict]) -> dict:
-    """Where the TF-IDF accuracy (one deterministic fit) lies against the best neural model trained
-    on the same reviews: below, inside or above that model's 95 % interval over seeds."""
-    if not neural:
-        return {"verdict": "no neural model on the same data"}
-    name = max(neural, key=lambda k: neural[k]["mean"])
-    s, acc = neural[name], tfidf["test_accuracy"]
-    if s["n"] < verdicts.MIN_SEEDS:
-        verdict = "too few seeds"
-    elif s["ci95"][0] > acc:
-        verdict = "neural better"
-    elif s["ci95"][1] < acc:
-        verdict = "tfidf better"
-    else:
-        verdict = "no difference"
-    return {
-        "best_neural": name,
-        "best_neural_accuracy": s,
-        "tfidf_accuracy": acc,
-        "verdict": verdict,
-        "rule": "the TF-IDF accuracy against the 95 % interval of the best neural model on the same data",
-    }
+def _combine_explore_summary(regimes, variants):
+    """2e's verdicts: each variant against the base, TF-IDF against the best neural model on the same
+    reviews (chosen on validation), and the finding of 2e."""
 
-
-def _combine_best(regimes, variants):
     def combine(ctx: CombineContext) -> dict:
-        frag = {}
         explore = {n: ctx.inputs[f"imdb.explore.{n}"]["imdb"]["explore"][n] for n in variants}
+        frag = {}
         if "base" in explore:
             # each variant against the unchanged base, seed by seed (same seeds = same batch order)
             frag["explore_comparisons"] = {
@@ -476,32 +426,22 @@ def _combine_best(regimes, variants):
                 if n != "base"
             }
         main = {r: ctx.inputs[f"imdb.{r}"]["imdb"][r]["long"] for r in regimes}
-        same = {r: m["test_accuracy_at_best"] for r, m in main.items()}
-        same.update({f"explore.{n}": e["test_accuracy"] for n, e in explore.items()})
-        tfidf = ctx.inputs["imdb.baselines"]["imdb"]["tfidf"]["subset"]
-        frag["tfidf_vs_neural"] = _tfidf_verdict(tfidf, same)
-        candidates = [
-            (m["val_accuracy_at_best"]["mean"], r, m["test_accuracy_at_best"]["mean"]) for r, m in main.items()
-        ]
-        candidates += [
-            (e["val_accuracy"]["mean"], f"explore.{n}", e["test_accuracy"]["mean"]) for n, e in explore.items()
-        ]
-        # chosen on validation accuracy, never on test
-        _, name, acc = max(candidates, key=lambda c: (c[0], c[1]))
-        data = ctx.inputs["imdb.data"]["imdb"]["data"]
-        return {
-            "imdb": {
-                "explore_best": {
-                    "name": name,
-                    "test_accuracy": acc,
-                    "train_size": data["train_size"],
-                    "chosen_by": "validation accuracy (at each run's best epoch)",
-                    "full_data": bool(data["train_full"] and data["test_full"]),
-                },
-                "literature": LITERATURE,
-                **frag,
-            }
+        # every model trained on the main subset: (validation, test) accuracy at each run's best epoch
+        same = {r: (m["val_accuracy_at_best"], m["test_accuracy_at_best"]) for r, m in main.items()}
+        same.update({f"explore.{n}": (e["val_accuracy"], e["test_accuracy"]) for n, e in explore.items()})
+        base = ctx.inputs["imdb.baselines"]["imdb"]
+        frag["tfidf_vs_neural"] = analysis.tfidf_verdict(base["tfidf"]["subset"], same)
+        imdb = {
+            **base,
+            **frag,
+            "data": ctx.inputs["imdb.data"]["imdb"]["data"],
+            "best_rnn": ctx.inputs["imdb.best_rnn"]["imdb"]["best_rnn"],
+            "explore": {
+                **explore,
+                "learning_curve": ctx.inputs["imdb.explore.learning_curve"]["imdb"]["explore"]["learning_curve"],
+            },
         }
+        return {"imdb": frag, "findings": {"2e": record(analysis.finding_2e(imdb))}}
 
     return combine
 
@@ -558,8 +498,9 @@ def _experiments(cfg: ImdbConfig) -> list[Experiment]:
         Experiment(
             "imdb.comparison",
             [],
-            _combine_comparison(tuple(cfg.regimes)),
-            needs=tuple(f"imdb.{r}" for r in cfg.regimes),
+            comparison.combine_comparison(tuple(cfg.regimes)),
+            # the data and GloVe descriptions: numbers the findings of 2b and 2d quote
+            needs=("imdb.data",) + (("imdb.glove",) if needs_glove else ()) + tuple(f"imdb.{r}" for r in cfg.regimes),
             description="task 2d: regimes compared",
         )
     )
@@ -694,13 +635,13 @@ def _experiments(cfg: ImdbConfig) -> list[Experiment]:
     )
     exps.append(
         Experiment(
-            "imdb.explore_best",
+            "imdb.explore_summary",
             [],
-            _combine_best(tuple(cfg.regimes), variants),
-            needs=("imdb.data", "imdb.baselines")
+            _combine_explore_summary(tuple(cfg.regimes), variants),
+            needs=("imdb.data", "imdb.baselines", "imdb.best_rnn", "imdb.explore.learning_curve")
             + tuple(f"imdb.{r}" for r in cfg.regimes)
             + tuple(f"imdb.explore.{v}" for v in variants),
-            description="task 2e: best model on the subset, by validation accuracy",
+            description="task 2e: variants against the base, TF-IDF against the best neural model (by validation)",
         )
     )
     return exps
