@@ -613,3 +613,35 @@ def test_too_few_seeds_claims_nothing_about_fine_tuning(fixture_dir, tmp_path):
     text = _flat(builder.build_context(run, _results(run))["imdb"]["d"]["text"])
     assert "did worse" not in text and "overfits" not in text and "beats" not in text
     assert "whether that helps cannot be told from 2 seeds" in text
+
+
+def test_report_shows_no_absolute_paths_of_the_users_machine(fixture_dir, tmp_path):
+    """The typed command of config.json names --out/--data/--glove as the user's shell spelled them;
+    the report keeps only their last components (no user name, no home folder)."""
+    import shutil
+
+    from cnnrnn.report.results import Results
+
+    run = tmp_path / "run"
+    shutil.copytree(fixture_dir, run)
+    config = json.loads((run / "config.json").read_text())
+    config["command"] = "cnnrnn run --out /home/ann/runs/main --data=/home/ann/data --glove C:\\Users\\ann\\g.txt"
+    (run / "config.json").write_text(json.dumps(config))
+    item = next(i for i in common.run_info(Results(_results(fixture_dir)), run)["items"] if "command" in i)
+    assert "ann" not in item and "home" not in item and "Users" not in item
+    assert "…/main" in item and "…/data" in item and "…/g.txt" in item
+
+
+def test_plural_and_path_helpers():
+    assert fmt.plural(1, "epoch") == "1 epoch" and fmt.plural(8, "epoch") == "8 epochs"
+    assert fmt.hide_paths("glove.6B.50d.txt (from the package)") == "glove.6B.50d.txt (from the package)"
+    assert fmt.hide_paths("file /opt/x/glove.6B.50d.txt") == "file …/glove.6B.50d.txt"
+    assert fmt.hide_paths("runs/main and figures/a.png") == "runs/main and figures/a.png"  # relative: kept
+
+
+def test_path_helper_examples_hold():
+    import doctest
+
+    from cnnrnn.utils import env
+
+    assert doctest.testmod(env).failed == 0

@@ -14,7 +14,7 @@ import json
 import shlex
 from pathlib import Path
 
-from cnnrnn.report.format import ci, duration, esc, num, pm, points
+from cnnrnn.report.format import ci, duration, esc, hide_paths, num, pm, points
 from cnnrnn.report.results import Results
 from cnnrnn.utils.env import describe_hardware
 
@@ -101,8 +101,10 @@ def run_info(res: Results, run_dir: Path) -> dict:
     versions = [f"Python {esc(env.get('python', '?').split()[0])}"] if env.get("python") else []
     versions += [f"{esc(k)} {esc(v)}" for k, v in packages.items() if v]
     commit = env.get("git_commit")
-    command = recorded_command(run_dir) or (
-        f"cnnrnn run --out {shlex.quote(_shown_dir(run_dir))} --preset {preset} --device {device}"
+    # paths as the user's machine spelled them would show user names and home folders: last components only
+    command = hide_paths(
+        recorded_command(run_dir)
+        or f"cnnrnn run --out {shlex.quote(_shown_dir(run_dir))} --preset {preset} --device {device}"
     )
     complete = res.opt("run.complete", True)
     seeds_f = res.opt("fashion.simple_cnn.config.seeds") or []

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 import re
 
+from cnnrnn.utils.env import hide_paths  # noqa: F401 (the report's formatters, in one place)
+
 NBSP = "\u00a0"  # keeps "91.2 ± 0.3 %" on one line
 # Text that must never reach a PDF: unfilled markers, Python/JS leftovers, raw markup braces.
 # The builder refuses a PDF containing any of these; words from the data that match are not shown.
@@ -91,6 +93,11 @@ def duration(seconds: float) -> str:
 
 def shape(dims) -> str:
     return "×".join(str(int(d)) for d in dims)
+
+
+def plural(n: int, word: str) -> str:
+    """'1 epoch', '8 epochs' (the number formatted by `num`)."""
+    return f"{num(n)} {word}{'' if n == 1 else 's'}"
 
 
 def join_words(items: list[str], last: str = "and") -> str:

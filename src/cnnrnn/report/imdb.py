@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cnnrnn.report.common import _acc_cell, _cap, _ci_cell, _seeds_phrase, code, phrase_comparison
-from cnnrnn.report.format import PLACEHOLDER, dec, duration, esc, join_words, num, pct, pm
+from cnnrnn.report.format import PLACEHOLDER, dec, duration, esc, join_words, num, pct, plural, pm
 from cnnrnn.report.results import Results
 
 REGIME_NAMES = {"scratch": "from scratch", "frozen": "frozen GloVe", "finetune": "fine-tuned GloVe"}
@@ -115,7 +115,7 @@ def _imdb_2b(m: Results, b: Results, figures: dict) -> dict:
             else f"did *not converge* within {answer} epochs"
         )
         + f": {esc(b.req('reason', str).rstrip('.'))}."
-        f" To see what happens next, the same runs were continued to {num(long_epochs)} epochs "
+        f" To see what happens next, the same runs were continued to {plural(long_epochs, 'epoch')} "
         f"(@fig-imdb-curves, dotted line at epoch {answer}). The mean validation loss is lowest at epoch "
         f"{int(b.num('long_best_epoch'))}"
         + (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import platform
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -80,3 +81,17 @@ def describe_hardware(env: dict) -> str:
     if env.get("gpu"):
         return f"GPU: {env['gpu']} (CUDA {env.get('cuda')})"
     return f"CPU: {env.get('cpu')} ({env.get('cpu_count')} cores, {env.get('torch_threads')} torch threads)"
+
+
+# an absolute path (POSIX or Windows): everything up to its last component is this machine's business
+_ABS_PATH = re.compile(r"""(?<![\w.~])(?:/|[A-Za-z]:\\)(?:[^\s/\\()'"]+[/\\])*([^\s/\\()'"]*)""")
+
+
+def hide_paths(text: str) -> str:
+    """`text` with every absolute path shortened to its last component ("/home/ann/runs/main" ->
+    "…/main"), so a report never shows a user name or a home folder.
+
+    >>> hide_paths("cnnrnn run --out /home/ann/runs/main --data=/home/ann/data")
+    'cnnrnn run --out …/main --data=…/data'
+    """
+    return _ABS_PATH.sub(lambda m: "…/" + m.group(1), text)

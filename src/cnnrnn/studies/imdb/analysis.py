@@ -10,6 +10,7 @@ import torch
 
 from cnnrnn import verdicts
 from cnnrnn.findings import Finding2a, Finding2b, Finding2c, Finding2e
+from cnnrnn.utils.env import hide_paths
 from cnnrnn.verdicts import CHANCE_BCE, CHANCE_TOLERANCE, OVERFIT_TOLERANCE, near_chance, overfits
 
 
@@ -203,7 +204,7 @@ def finding_2c(desc: dict) -> Finding2c:
     """What the GloVe description (imdb.glove) says; the source without this machine's paths."""
     source = desc.get("source")
     return Finding2c(
-        source=LOCAL_PATH.sub("", str(source)).strip() if source else None,
+        source=hide_paths(LOCAL_PATH.sub("", str(source)).strip()) if source else None,
         format=desc.get("format"),
         words=int(desc["words"]),
         dim=int(desc["dim"]),
