@@ -86,6 +86,7 @@ class Task:
     key: dict  # the settings that decide its result; a change re-runs it
     cpus: int = 1  # resources, for executors that schedule them
     gpus: float = 0.0
+    cost: float = 1.0  # expected seconds (cnnrnn.costs): the longest go first, the progress line's ETA
 
 
 @dataclass
@@ -362,7 +363,8 @@ def _run_locked(experiments: list[Experiment], settings: RunSettings, config: di
         save()
 
     try_combines()
-    bar = GridProgress(len(pending))
+    pending.sort(key=lambda t: -t.cost)  # the longest first: no core waits for one long task at the end
+    bar = GridProgress([(t.name, t.cost) for t in pending], jobs=getattr(executor, "jobs", 1))
     try:
         for task, outcome in executor.run(pending, settings.task_env()):
             if isinstance(outcome, TaskFailed):

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from cnnrnn import verdicts
+from cnnrnn.costs import fashion_cfg_cost
 from cnnrnn.data.fashion_mnist import CLASSES
 from cnnrnn.models.cnn import SimpleCNN
 from cnnrnn.models.summary import count_params, layer_table
@@ -314,7 +315,7 @@ def _train_tasks(
             "weights": kwargs["weights"],
             "misclassified": cfg.misclassified if kwargs["misclassified"] else None,
         }
-        tasks.append(Task(f"{prefix}.seed{seed}", train_task, kwargs, key))
+        tasks.append(Task(f"{prefix}.seed{seed}", train_task, kwargs, key, cost=fashion_cfg_cost(cfg, name, epochs)))
     return tasks
 
 

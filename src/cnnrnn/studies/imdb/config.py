@@ -119,6 +119,7 @@ class ImdbConfig:
     eval_batch_size: int = 256  # on a CPU, 128-256 measured faster than 512 (cache); GPUs do not mind
     lr: float = 1e-3
     grad_clip: float | None = None  # max gradient norm; None = no clipping, as in the assignment
+    bf16: bool = False  # SimpleLSTM runs (2b-2e) under bfloat16 autocast (TrainSettings.bf16)
     epochs: int = 5  # the specified answer (2b-2d) ...
     long_epochs: int = 10  # ... and the same runs continued, to see convergence and overfitting
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2, 3, 4])
@@ -174,6 +175,7 @@ class ImdbConfig:
                 select="best_val",
                 diagnostics=True,
                 eval_batch_size=self.eval_batch_size,
+                bf16=self.bf16,
             ),
             **changes,
         )

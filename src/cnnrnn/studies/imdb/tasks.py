@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from cnnrnn import verdicts
+from cnnrnn.costs import IMDB_DATA_COST, IMDB_GLOVE_COST, baseline_cost, imdb_train_cost
 from cnnrnn.data import glove as glove_mod
 from cnnrnn.data.imdb_tensors import DataSpec, prepare
 from cnnrnn.runner import CombineContext, Experiment, Task, TaskEnv, TaskOutput, reading
@@ -119,7 +120,9 @@ def _seed_tasks(
             "glove": glove,
             "weights": w,
         }
-        tasks.append(Task(f"{name}.seed{seed}", train_task, kwargs, key))
+        tasks.append(
+            Task(f"{name}.seed{seed}", train_task, kwargs, key, cost=imdb_train_cost(spec, settings, model_kwargs))
+        )
     return tasks
 
 
@@ -527,7 +530,7 @@ def _experiments(cfg: ImdbConfig) -> list[Experiment]:
     exps = [
         Experiment(
             "imdb.data",
-            [Task("imdb.data", data_task, {"spec": spec}, asdict(spec))],
+            [Task("imdb.data", data_task, {"spec": spec}, asdict(spec), cost=IMDB_DATA_COST)],
             _combine_data(cfg),
             description="task 2a: IMDB subset, vocabulary, encoding",
         )
@@ -543,6 +546,7 @@ def _experiments(cfg: ImdbConfig) -> list[Experiment]:
                         glove_task,
                         {"spec": spec, "glove": cfg.glove},
                         {**asdict(spec), "glove": cfg.glove},
+                        cost=IMDB_GLOVE_COST,
                     )
                 ],
                 _combine_glove,
@@ -580,12 +584,19 @@ def _experiments(cfg: ImdbConfig) -> list[Experiment]:
             baseline_task,
             {"spec": cfg.data_spec(n), "kind": kind},
             {**asdict(cfg.data_spec(n)), "kind": kind},
+            cost=baseline_cost(cfg.data_spec(n)),
         )
         for kind in ("tfidf", "nbsvm")
         for n in sizes
     ]
     base_tasks += [
-        Task(f"imdb.baseline.{kind}.main", baseline_task, {"spec": spec, "kind": kind}, {**asdict(spec), "kind": kind})
+        Task(
+            f"imdb.baseline.{kind}.main",
+            baseline_task,
+            {"spec": spec, "kind": kind},
+            {**asdict(spec), "kind": kind},
+            cost=baseline_cost(spec),
+        )
         for kind in ("tfidf", "nbsvm")
     ]
     if full:
@@ -595,6 +606,7 @@ def _experiments(cfg: ImdbConfig) -> list[Experiment]:
                 baseline_task,
                 {"spec": cfg.full_spec(), "kind": kind},
                 {**asdict(cfg.full_spec()), "kind": kind},
+                cost=baseline_cost(cfg.full_spec()),
             )
             for kind in ("tfidf", "nbsvm")
         ]
