@@ -17,12 +17,13 @@ Not a test: it times the phases of a task of the default preset in one process, 
   validation pass and test pass (with flip averaging where the recipe has it).
 
 The rates (seconds per review-epoch, per image-epoch) are what `cnnrnn.costs` uses for each task's
-expected cost. Prints a table and writes bench/results/profile_tasks.{md,json}.
+expected cost. Prints a table and writes bench/results/profile_tasks_PART.{md,json}.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -49,18 +50,28 @@ from cnnrnn.utils.seed import seed_everything  # noqa: E402
 ROWS: list[dict] = []
 
 
-def row(part: str, phase: str, seconds: float, n: int | None = None, note: str = "") -> dict:
-    r = {"part": part, "phase": phase, "seconds": seconds, "n": n, "per_item_ms": 1000 * seconds / n if n else None}
+_CPU = {"last": 0.0}
+
+
+def row(part: str, phase: str, seconds: float, n: int | None = None, note: str = "", cpu: float | None = None) -> dict:
+    """One measured phase: wall seconds and, where known, this process's CPU seconds (on a loaded
+    machine the CPU time of a one-thread phase stays close to its wall time on a quiet one)."""
+    cpu = _CPU["last"] if cpu is None else cpu
+    r = {"part": part, "phase": phase, "seconds": seconds, "cpu_seconds": cpu, "n": n}
+    r["per_item_ms"] = 1000 * seconds / n if n else None
+    r["cpu_per_item_ms"] = 1000 * cpu / n if n and cpu is not None else None
     r["note"] = note
     ROWS.append(r)
-    per = f"{r['per_item_ms']:.3f} ms/item" if n else ""
-    print(f"{part:8s} {phase:44s} {seconds:8.2f} s  {per:18s} {note}", flush=True)
+    per = f"{r['cpu_per_item_ms']:.3f} ms/item (CPU)" if n else ""
+    print(f"{part:8s} {phase:44s} {seconds:8.2f} s wall {cpu or 0:8.2f} s CPU  {per:22s} {note}", flush=True)
+    _CPU["last"] = None
     return r
 
 
 def timed(fn):
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     out = fn()
+    _CPU["last"] = time.process_time() - c0
     return out, time.perf_counter() - t0
 
 
@@ -71,8 +82,11 @@ def head(split: ReviewTensors, n: int) -> ReviewTensors:
 def startup() -> None:
     code = "import cnnrnn.studies.imdb.tasks, cnnrnn.studies.fashion.tasks"
     t0 = time.perf_counter()
+    before = os.times()
     subprocess.run([sys.executable, "-c", code], check=True, env={"PYTHONPATH": str(REPO / "src")})
-    row("process", "start-up (interpreter + imports)", time.perf_counter() - t0)
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    row("process", "start-up (interpreter + imports)", time.perf_counter() - t0, cpu=cpu)
 
 
 def imdb_part(root: Path, quick: bool) -> None:
@@ -91,13 +105,13 @@ def imdb_part(root: Path, quick: bool) -> None:
         gen = seed_everything(0)
         model = build_rnn(vocab, "finetune", 0, cfg.model_kwargs(**changes), cfg.glove)
         opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-3)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(epochs):
             tr = train_one_epoch(
                 model, bucketed_batches(train, bs, gen), nn.BCELoss(), opt, predict=threshold_predict, amp_dtype=amp
             )
-        s = time.perf_counter() - t0
-        row("imdb", f"train epoch {label}", s / epochs, len(train), note=f"train loss {tr['loss']:.4f}")
+        s, c = time.perf_counter() - t0, time.process_time() - c0
+        row("imdb", f"train epoch {label}", s / epochs, len(train), note=f"train loss {tr['loss']:.4f}", cpu=c / epochs)
         return model
 
     model = lstm({}, None, "SimpleLSTM float32")
@@ -110,6 +124,12 @@ def imdb_part(root: Path, quick: bool) -> None:
     row("imdb", "saturation diagnostics (probe of 256)", s)
     ev32, s = timed(lambda: evaluate(model, sorted_batches(data.test, bs), nn.BCELoss(), predict=threshold_predict))
     row("imdb", "test pass SimpleLSTM float32", s, len(data.test), note=f"acc {ev32['accuracy']:.4f}")
+    ev16, s = timed(
+        lambda: evaluate(
+            model, sorted_batches(data.test, bs), nn.BCELoss(), predict=threshold_predict, amp_dtype=torch.bfloat16
+        )
+    )
+    row("imdb", "test pass SimpleLSTM bfloat16", s, len(data.test), note=f"acc {ev16['accuracy']:.4f}")
     for name in ("gru", "pool_max", "bilstm"):
         lstm(VARIANTS[name][1], None, f"variant {name} float32")
     lstm(VARIANTS["gru"][1], torch.bfloat16, "variant gru bfloat16")
@@ -122,12 +142,13 @@ def imdb_part(root: Path, quick: bool) -> None:
         gen = seed_everything(0)
         model = build_rnn(rdata.vocab, "finetune", 0, {**BEST_RNN.model}, cfg.glove)
         opt = torch.optim.AdamW(model.parameters(), lr=2e-3)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         train_one_epoch(
             model, bucketed_batches(rdata.train, 64, gen), nn.BCELoss(), opt, predict=threshold_predict, amp_dtype=amp
         )
         label = "bfloat16" if amp else "float32"
-        row("imdb", f"train epoch best RNN {label}", time.perf_counter() - t0, len(rdata.train))
+        cpu = time.process_time() - c0
+        row("imdb", f"train epoch best RNN {label}", time.perf_counter() - t0, len(rdata.train), cpu=cpu)
     _, s = timed(lambda: evaluate(model, sorted_batches(rdata.test, bs), nn.BCELoss(), predict=threshold_predict))
     row("imdb", "test pass best RNN", s, len(rdata.test))
 
@@ -164,9 +185,10 @@ def fashion_part(root: Path, quick: bool) -> None:
             return random_erase(x, p=recipe.erase, generator=aug) if recipe.erase else x
 
         it = batches(tr_x, tr_y, bsz, generator=gen, transform=transform if recipe.augment else None)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         train_one_epoch(model, it, nn.NLLLoss(), opt, amp_dtype=amp)
-        row("fashion", f"train {steps} steps {name}", time.perf_counter() - t0, n)
+        cpu = time.process_time() - c0
+        row("fashion", f"train {steps} steps {name}", time.perf_counter() - t0, n, cpu=cpu)
         vx, vy = split.val_x, split.val_y
         if quick:
             vx, vy = vx[:500], vy[:500]
@@ -204,17 +226,23 @@ def main(argv=None) -> int:
         f"`python bench/profile_tasks.py{' --quick' if args.quick else ''} --part {args.part}`: {env['cpu']}, "
         f"{args.threads} torch thread(s), torch {torch.__version__}; load average at the end {' '.join(load)}.",
         "",
-        "| part | phase | seconds | ms per item |",
-        "| --- | --- | ---: | ---: |",
+        "CPU seconds are this process's (one thread): on a loaded machine they stay near what the phase",
+        "takes on a quiet one, where wall seconds do not.",
+        "",
+        "| part | phase | wall s | CPU s | CPU ms per item |",
+        "| --- | --- | ---: | ---: | ---: |",
     ]
     for r in ROWS:
-        per = f"{r['per_item_ms']:.3f}" if r["per_item_ms"] is not None else ""
-        lines.append(f"| {r['part']} | {r['phase']} | {r['seconds']:.2f} | {per} |")
+        per = f"{r['cpu_per_item_ms']:.3f}" if r["cpu_per_item_ms"] is not None else ""
+        cpu = f"{r['cpu_seconds']:.2f}" if r["cpu_seconds"] is not None else ""
+        lines.append(f"| {r['part']} | {r['phase']} | {r['seconds']:.2f} | {cpu} | {per} |")
     md = "\n".join(lines) + "\n"
     if not args.quick:
         out = REPO / "bench" / "results"
-        atomic_write_text(out / "profile_tasks.md", md)
-        atomic_write_json(out / "profile_tasks.json", {"rows": ROWS, "threads": args.threads, "load": load, "env": env})
+        atomic_write_text(out / f"profile_tasks_{args.part}.md", md)
+        atomic_write_json(
+            out / f"profile_tasks_{args.part}.json", {"rows": ROWS, "threads": args.threads, "load": load, "env": env}
+        )
     print(md)
     return 0
 

@@ -201,3 +201,19 @@ def test_imdb_bf16_setting_reaches_the_runs():
     cfg = replace(preset_config("quick"), bf16=True)
     assert cfg.lstm_settings().bf16
     assert not preset_config("quick").lstm_settings().bf16
+
+
+def test_the_sigmoid_stays_float32_under_autocast():
+    # in bfloat16 a logit above ~5.5 rounds to P = 1.0 exactly, and BCELoss passes no gradient for a
+    # confidently wrong review: the head's sigmoid runs in float32
+    from cnnrnn.models.rnn import SimpleLSTM
+
+    torch.manual_seed(0)
+    model = SimpleLSTM(vocab_size=50).eval()
+    with torch.no_grad():
+        model.fc.bias.fill_(7.0)
+    tokens, lengths = torch.randint(1, 50, (4, 10)), torch.full((4,), 10)
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        p = model(tokens, lengths)
+    assert p.dtype == torch.float32
+    assert bool((p < 1.0).all())

@@ -61,6 +61,12 @@ class GridProgress:
         self.seconds: dict[str, float] = {}  # finished task -> its seconds
         self.started: dict[str, float] = {n: 0.0 for n in self.order[: self.jobs]}  # name -> start, from t0
         self.queue = self.order[self.jobs :]  # not started yet, in order
+        if self.total:  # the first estimate, from the costs alone: the first task may take minutes
+            task_time = sum(self.cost.values())
+            log(
+                f"[0/{self.total}] start: {_clock(task_time)} of task time expected, {self.jobs} at a time | "
+                f"elapsed 0:00, ETA {_clock(self.remaining(0.0))}"
+            )
 
     def scale(self) -> float:
         """Seconds per unit of cost, from the finished tasks (1 before the first)."""
