@@ -80,8 +80,9 @@ RECIPES: dict[str, Recipe] = {
 # epochs, 94.77 % after 20 (intervals overlap: the higher mean decides, as a choice must; README, "Best
 # Fashion-MNIST model"); 20 epochs take ~12 min on 2 threads here
 BEST_EPOCHS = 20
-# the same recipe in `default`: the longest one-cycle schedule that fits its 20 minutes on the 2-core CPU
-# (about 63 s per epoch on one thread; 8 epochs would not leave room for the rest of the preset)
+# the same recipe in `default`: a one-cycle schedule that fits its 20 minutes on the 2-core CPU (about 63 s
+# per epoch on one thread: 6 epochs put the preset at ~2,130 s of one-thread work, 8 at ~2,260, too close
+# to the 2,400 that two cores give in 20 minutes); not yet compared on validation with 4 or 8 epochs
 DEFAULT_BEST_EPOCHS = 6
 EXPLORE_MODELS = ("cnn2_relu", "cnn3_bn", "cnn3_bn_dropout_aug", "resnet_small", "cnn3_bn_fast", "vgg3_bn_erase")
 
