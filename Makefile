@@ -1,6 +1,7 @@
 # The two commands of the README. Both set up .venv first (fast when it already exists).
 #   make run    every experiment, then runs/main/report.pdf   (PRESET=quick|default|full, DEVICE=auto|cpu|cuda|mps,
-#               JOBS=2 runs the tasks in two local processes, one thread each: the faster choice on a 2-core CPU)
+#               JOBS=N runs the tasks in N local processes, usable cores / N threads each; by default one
+#               process per usable core, one thread each)
 #               EXECUTOR=ray runs the tasks on Ray: ADDRESS=HOST:PORT (or auto) joins a running cluster,
 #               without ADDRESS Ray is started on this machine (README, "More than one machine")
 #   make test   the test suite (real-data tests use $CNNRNN_DATA or ../shared/data when present); installs
@@ -10,7 +11,7 @@ PRESET ?= default
 CNNRNN_DATA ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data),)
 export CNNRNN_DATA
 DEVICE ?= auto
-JOBS ?= 2
+JOBS ?=
 OUT ?= runs/main
 EXECUTOR ?= local
 ADDRESS ?=
@@ -24,7 +25,7 @@ setup:
 run:
 	EXTRAS=dev$(if $(filter ray,$(EXECUTOR)),$(comma)ray) bash scripts/setup.sh
 	.venv/bin/cnnrnn run --out $(OUT) --preset $(PRESET) --device $(DEVICE) --executor $(EXECUTOR) \
-		$(if $(filter local,$(EXECUTOR)),--jobs $(JOBS)) $(if $(ADDRESS),--address $(ADDRESS))
+		$(if $(and $(filter local,$(EXECUTOR)),$(JOBS)),--jobs $(JOBS)) $(if $(ADDRESS),--address $(ADDRESS))
 
 test:
 	EXTRAS=dev,ray bash scripts/setup.sh

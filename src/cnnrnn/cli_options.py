@@ -26,6 +26,7 @@ from cnnrnn.data.paths import data_root
 from cnnrnn.errors import CnnrnnError
 from cnnrnn.executors import cap_threads
 from cnnrnn.runner import PRESETS, Experiment, RunSettings, run_experiments
+from cnnrnn.utils.cores import default_jobs, threads_per_job
 from cnnrnn.utils.device import DEVICE_CHOICES, resolve_device
 from cnnrnn.utils.progress import log
 
@@ -115,14 +116,14 @@ def add_run_args(p: argparse.ArgumentParser, default_out: str) -> None:
         "--threads",
         type=positive_int,
         default=None,
-        help="CPU threads for torch per task (default: torch's choice with --jobs 1, else 1 per process)",
+        help="CPU threads for torch per task (default: usable cores / jobs)",
     )
     p.add_argument(
         "--jobs",
         type=positive_int,
         default=None,
-        help="local executor: run tasks in this many processes at once, one thread each "
-        "(2 is fastest on a 2-core CPU) (default: 1, in this process)",
+        help="local executor: run tasks in this many processes at once, usable cores / jobs threads each "
+        "(default: one per usable core; 1 runs them in this process)",
     )
     p.add_argument(
         "--executor",
@@ -154,6 +155,8 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
     threads = cap_threads(args.threads, args.executor)  # more threads than cores: a warning, then the cores
     if threads:
         torch.set_num_threads(threads)
+    elif args.executor == "local":
+        threads = threads_per_job(args.jobs or default_jobs())  # every usable core busy, none oversubscribed
     root = data_root(args.data)
     return RunSettings(
         out=out,
@@ -168,7 +171,7 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
 def executor_from_args(args: argparse.Namespace) -> Any:
     from cnnrnn.executors import make_executor
 
-    return make_executor(args.executor, jobs=args.jobs or 1, address=args.address)
+    return make_executor(args.executor, jobs=args.jobs or default_jobs(), address=args.address)
 
 
 def command_line(args: argparse.Namespace) -> str:

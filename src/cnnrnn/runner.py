@@ -541,9 +541,11 @@ class _Run:
         """Hand the pending tasks to the executor, most expensive first, and record each as it ends."""
         from cnnrnn.utils.progress import GridProgress
 
-        bar = GridProgress(len(pending))
+        ordered = schedule(pending)
+        # the ETA lays the remaining costs onto the executor's workers (Ray: counted as one at a time)
+        bar = GridProgress([(t.name, t.cost) for t in ordered], jobs=getattr(self.executor, "jobs", 1))
         try:
-            for task, outcome in self.executor.run(schedule(pending), env):
+            for task, outcome in self.executor.run(ordered, env):
                 if isinstance(outcome, TaskFailed):
                     self.failed[task.name] = outcome.message
                     bar.finished(task.name, None, failed=True)

@@ -33,9 +33,10 @@ def summary_markdown(results: dict) -> str:
         if run.get("wall_seconds")
         else ""
     )
+    threads = env.get("threads_per_task") or env.get("torch_threads")
     lines = [
         f"Preset `{run.get('preset')}`, {run.get('seconds', 0) / 60:.1f} min of experiments{wall} on "
-        f"{env.get('gpu') or env.get('cpu')} ({env.get('threads_per_task') or env.get('torch_threads')} torch threads per task, executor "
+        f"{env.get('gpu') or env.get('cpu')} ({threads} torch threads per task, executor "
         f"{env.get('executor', 'local')}), torch {env.get('packages', {}).get('torch')}, commit "
         f"{env.get('git_commit')}.",
         "",

@@ -127,18 +127,25 @@ def evaluate(
     *,
     predict: Callable = argmax_predict,
     keep_outputs: bool = False,
+    amp_dtype: torch.dtype | None = None,
 ) -> dict:
     """Loss and accuracy over `batches` in eval mode (dropout off).
 
     With keep_outputs=True the result also holds "outputs" and "targets" (concatenated, on the
-    CPU) for confusion matrices and error analysis.
+    CPU) for confusion matrices and error analysis. `amp_dtype` runs the forward pass under
+    autocast, as in training (the outputs are returned in float32).
     """
     model.eval()
     loss_sum = correct = None
     n = 0
     outs, tgts = [], []
     for inputs, targets in batches:
-        output = _forward(model, inputs)
+        if amp_dtype is None:
+            output = _forward(model, inputs)
+        else:
+            with torch.autocast(targets.device.type, dtype=amp_dtype):
+                output = _forward(model, inputs)
+            output = output.float()
         bs = targets.shape[0]
         batch_loss = loss_fn(output, targets) * bs
         batch_correct = (predict(output) == targets).sum()
@@ -174,6 +181,7 @@ def fit(
     where: str = "",
     track_grad_norm: bool = False,
     amp_dtype: torch.dtype | None = None,
+    eval_amp: bool = False,
 ) -> list[dict]:
     """Train for `epochs`; return one history row per epoch.
 
@@ -182,7 +190,8 @@ def fit(
     validation curves are comparable. `scheduler.step()` is called once per epoch, or after every
     optimizer step with scheduler_interval="step". `eval_loss_fn` (default: `loss_fn`) is the loss
     reported for validation, e.g. plain NLL when training uses label smoothing. A non-finite
-    training loss raises `NonFiniteLoss` naming `where`, the epoch and the step.
+    training loss raises `NonFiniteLoss` naming `where`, the epoch and the step. `amp_dtype` runs
+    the training forward passes under autocast, and with eval_amp=True the validation passes too.
     """
     if scheduler_interval not in ("epoch", "step"):
         raise ValueError(f"scheduler_interval must be 'epoch' or 'step', not {scheduler_interval!r}")
@@ -209,7 +218,8 @@ def fit(
         if track_grad_norm:
             row["grad_norm"] = tr["grad_norm"]
         if val_batches is not None:
-            va = evaluate(model, val_batches(), eval_loss_fn or loss_fn, predict=predict)
+            va_amp = amp_dtype if eval_amp else None
+            va = evaluate(model, val_batches(), eval_loss_fn or loss_fn, predict=predict, amp_dtype=va_amp)
             row.update(val_loss=va["loss"], val_accuracy=va["accuracy"])
         if scheduler is not None and per_step is None:
             scheduler.step()

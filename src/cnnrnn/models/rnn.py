@@ -144,7 +144,9 @@ class SentimentRNN(nn.Module):
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         logits = self.fc(self.dropout(self.thought_vector(tokens, lengths)))
-        return torch.sigmoid(logits).squeeze(1)
+        # the sigmoid in float32 also under bf16 autocast: in bfloat16 every logit above ~5.5 rounds to
+        # P = 1.0 exactly, and BCELoss then passes no gradient for a confidently wrong review
+        return torch.sigmoid(logits.float()).squeeze(1)
 
 
 class SimpleLSTM(SentimentRNN):

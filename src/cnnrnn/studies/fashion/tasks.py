@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from cnnrnn import verdicts
+from cnnrnn.costs import fashion_cfg_cost
 from cnnrnn.data.fashion_mnist import CLASSES
 from cnnrnn.findings import Finding1c, Finding1d, record
 from cnnrnn.models.cnn import SimpleCNN
@@ -316,7 +317,9 @@ def _train_tasks(
             weights=weights if first else None,
             misclassified=misclassified if first else None,
         )
-        tasks.append(Task(f"{prefix}.seed{seed}", train_task, kwargs, task_key(kwargs)))
+        tasks.append(
+            Task(f"{prefix}.seed{seed}", train_task, kwargs, task_key(kwargs), cost=fashion_cfg_cost(cfg, name, epochs))
+        )
     return tasks
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from cnnrnn import verdicts
+from cnnrnn.costs import IMDB_DATA_COST, IMDB_GLOVE_COST, baseline_cost, imdb_train_cost
 from cnnrnn.data import glove as glove_mod
 from cnnrnn.data.fingerprint import glove_input
 from cnnrnn.data.imdb_tensors import DataSpec, prepare
@@ -116,7 +117,15 @@ def _seed_tasks(
             name=name,
             weights=w,
         )
-        tasks.append(Task(f"{name}.seed{seed}", train_task, kwargs, task_key(kwargs)))
+        tasks.append(
+            Task(
+                f"{name}.seed{seed}",
+                train_task,
+                kwargs,
+                task_key(kwargs),
+                cost=imdb_train_cost(spec, settings, model_kwargs),
+            )
+        )
     return tasks
 
 
@@ -460,7 +469,7 @@ def _experiments(cfg: ImdbConfig) -> list[Experiment]:
     exps = [
         Experiment(
             "imdb.data",
-            [Task("imdb.data", data_task, {"spec": spec}, task_key({"spec": spec}))],
+            [Task("imdb.data", data_task, {"spec": spec}, task_key({"spec": spec}), cost=IMDB_DATA_COST)],
             _combine_data(cfg),
             description="task 2a: IMDB subset, vocabulary, encoding",
         )
@@ -476,6 +485,7 @@ def _experiments(cfg: ImdbConfig) -> list[Experiment]:
                         glove_task,
                         {"spec": spec, "glove": cfg.glove},
                         task_key({"spec": spec, "glove": cfg.glove}),
+                        cost=IMDB_GLOVE_COST,
                     )
                 ],
                 _combine_glove,
@@ -514,6 +524,7 @@ def _experiments(cfg: ImdbConfig) -> list[Experiment]:
             baseline_task,
             {"spec": cfg.data_spec(n), "kind": kind},
             task_key({"spec": cfg.data_spec(n), "kind": kind}),
+            cost=baseline_cost(cfg.data_spec(n)),
         )
         for kind in ("tfidf", "nbsvm")
         for n in sizes
@@ -524,6 +535,7 @@ def _experiments(cfg: ImdbConfig) -> list[Experiment]:
             baseline_task,
             {"spec": spec, "kind": kind},
             task_key({"spec": spec, "kind": kind}),
+            cost=baseline_cost(spec),
         )
         for kind in ("tfidf", "nbsvm")
     ]
@@ -534,6 +546,7 @@ def _experiments(cfg: ImdbConfig) -> list[Experiment]:
                 baseline_task,
                 {"spec": cfg.full_spec(), "kind": kind},
                 task_key({"spec": cfg.full_spec(), "kind": kind}),
+                cost=baseline_cost(cfg.full_spec()),
             )
             for kind in ("tfidf", "nbsvm")
         ]

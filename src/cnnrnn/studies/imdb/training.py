@@ -45,6 +45,9 @@ class TrainSettings:
     select: str = "last"  # "last" | "best_val": final weights = those of the best validation epoch
     diagnostics: bool = False  # gradient norm and LSTM gate/state saturation per epoch
     eval_batch_size: int = 256  # on a CPU, 128-256 measured faster than 512 (cache)
+    # forward passes (training, validation, test) under bfloat16 autocast; the weights, gradients and
+    # optimizer stay float32. oneDNN runs the LSTM in bf16 on CPUs with AVX-512 BF16 (bench/profile_tasks.py)
+    bf16: bool = False
 
 
 @lru_cache(maxsize=2)
@@ -114,8 +117,11 @@ def train_run(
     probe = next(sorted_batches(data.val, min(len(data.val), 256)))[0] if s.diagnostics else None
     marks: dict = {"best_val": -1.0, "best_epoch": 0, "best_state": None, "answer": None}
 
+    amp = torch.bfloat16 if s.bf16 else None
+
     def test_now() -> dict:
-        return evaluate(model, sorted_batches(data.test, s.eval_batch_size), loss_fn, predict=threshold_predict)
+        batches = sorted_batches(data.test, s.eval_batch_size)
+        return evaluate(model, batches, loss_fn, predict=threshold_predict, amp_dtype=amp)
 
     def on_epoch(row: dict) -> None:
         if s.diagnostics and model_kwargs.get("cell", "lstm") == "lstm" and not model_kwargs.get("bidirectional"):
@@ -146,6 +152,8 @@ def train_run(
         where=desc,
         on_epoch=on_epoch,
         track_grad_norm=s.diagnostics,
+        amp_dtype=amp,
+        eval_amp=True,
     )
     train_seconds = time.perf_counter() - t0
     t1 = time.perf_counter()
