@@ -464,6 +464,32 @@ def experiments(cfg: ImdbConfig) -> list[Experiment]:
 
 
 def _experiments(cfg: ImdbConfig) -> list[Experiment]:
+    """The study's experiments, in task order: 2a-2d on the subset, then (unless a preset leaves it
+    out) the 2e exploration: baselines, variants, the best recipe, the learning curve, the summary."""
+    exps = _main_experiments(cfg)
+    if not cfg.explore:
+        return exps
+    variants = list(cfg.explore_variants)
+    exps.append(_baselines_experiment(cfg))
+    exps += [_variant_experiment(cfg, v) for v in variants]
+    exps.append(_best_rnn_experiment(cfg))
+    exps.append(_learning_curve_experiment(cfg))
+    exps.append(
+        Experiment(
+            "imdb.explore_summary",
+            [],
+            _combine_explore_summary(tuple(cfg.regimes), variants),
+            needs=("imdb.data", "imdb.baselines", "imdb.best_rnn", "imdb.explore.learning_curve")
+            + tuple(f"imdb.{r}" for r in cfg.regimes)
+            + tuple(f"imdb.explore.{v}" for v in variants),
+            description="task 2e: variants against the base, TF-IDF against the best neural model (by validation)",
+        )
+    )
+    return exps
+
+
+def _main_experiments(cfg: ImdbConfig) -> list[Experiment]:
+    """2a (data), 2c (GloVe, when a regime or the exploration uses it), 2b/2d (the regimes), 2d (compared)."""
     spec = cfg.data_spec()
     lstm = cfg.lstm_settings()
     exps = [
@@ -476,18 +502,11 @@ def _experiments(cfg: ImdbConfig) -> list[Experiment]:
     ]
     needs_glove = any(r in ("frozen", "finetune") for r in cfg.regimes) or cfg.explore
     if needs_glove:
+        kwargs = {"spec": spec, "glove": cfg.glove}
         exps.append(
             Experiment(
                 "imdb.glove",
-                [
-                    Task(
-                        "imdb.glove",
-                        glove_task,
-                        {"spec": spec, "glove": cfg.glove},
-                        task_key({"spec": spec, "glove": cfg.glove}),
-                        cost=IMDB_GLOVE_COST,
-                    )
-                ],
+                [Task("imdb.glove", glove_task, kwargs, task_key(kwargs), cost=IMDB_GLOVE_COST)],
                 _combine_glove,
                 description="task 2c: what the GloVe vectors hold, coverage of our vocabulary, t-SNE",
             )
@@ -514,103 +533,87 @@ def _experiments(cfg: ImdbConfig) -> list[Experiment]:
             description="task 2d: regimes compared",
         )
     )
-    if not cfg.explore:
-        return exps
-    full = cfg.best_rnn_train_size != cfg.train_size or cfg.best_rnn_test_size != cfg.test_size
+    return exps
+
+
+def _uses_full_split(cfg: ImdbConfig) -> bool:
+    return cfg.best_rnn_train_size != cfg.train_size or cfg.best_rnn_test_size != cfg.test_size
+
+
+def _baselines_experiment(cfg: ImdbConfig) -> Experiment:
+    """2e: TF-IDF and NBSVM at every curve size, on the main subset and (when the best recipe uses it)
+    on the full split."""
     sizes = sorted(set(cfg.baseline_sizes))
-    base_tasks = [
-        Task(
-            f"imdb.baseline.{kind}.{n}",
-            baseline_task,
-            {"spec": cfg.data_spec(n), "kind": kind},
-            task_key({"spec": cfg.data_spec(n), "kind": kind}),
-            cost=baseline_cost(cfg.data_spec(n)),
-        )
-        for kind in ("tfidf", "nbsvm")
-        for n in sizes
-    ]
-    base_tasks += [
-        Task(
-            f"imdb.baseline.{kind}.main",
-            baseline_task,
-            {"spec": spec, "kind": kind},
-            task_key({"spec": spec, "kind": kind}),
-            cost=baseline_cost(spec),
-        )
-        for kind in ("tfidf", "nbsvm")
-    ]
+    full = _uses_full_split(cfg)
+    specs = {str(n): cfg.data_spec(n) for n in sizes} | {"main": cfg.data_spec()}
     if full:
-        base_tasks += [
-            Task(
-                f"imdb.baseline.{kind}.full",
-                baseline_task,
-                {"spec": cfg.full_spec(), "kind": kind},
-                task_key({"spec": cfg.full_spec(), "kind": kind}),
-                cost=baseline_cost(cfg.full_spec()),
+        specs["full"] = cfg.full_spec()
+    tasks = []
+    for kind in ("tfidf", "nbsvm"):
+        for label, spec in specs.items():
+            kwargs = {"spec": spec, "kind": kind}
+            tasks.append(
+                Task(f"imdb.baseline.{kind}.{label}", baseline_task, kwargs, task_key(kwargs), cost=baseline_cost(spec))
             )
-            for kind in ("tfidf", "nbsvm")
-        ]
-    exps.append(
-        Experiment(
-            "imdb.baselines",
-            base_tasks,
-            _combine_baselines(sizes, full),
-            description="task 2e: TF-IDF and NBSVM on the same splits",
-        )
+    return Experiment(
+        "imdb.baselines",
+        tasks,
+        _combine_baselines(sizes, full),
+        description="task 2e: TF-IDF and NBSVM on the same splits",
     )
+
+
+def _variant_experiment(cfg: ImdbConfig, variant: str) -> Experiment:
+    """2e: one variant of SimpleLSTM (fine-tuned GloVe), or the base; the base reuses the main
+    fine-tuned runs when they are the same runs (same data, seeds among the main ones)."""
     espec = cfg.data_spec(min(cfg.explore_train_size or cfg.train_size, cfg.train_size))
-    variants = list(cfg.explore_variants)
-    reuse_base = (
-        "base" in variants and espec == spec and "finetune" in cfg.regimes and set(cfg.explore_seeds) <= set(cfg.seeds)
-    )
-    for variant in variants:
-        if variant == "base" and reuse_base:
-            exps.append(
-                Experiment(
-                    "imdb.explore.base",
-                    [],
-                    _combine_base_from_main(cfg, cfg.explore_seeds),
-                    needs=("imdb.data", "imdb.finetune"),
-                    description="task 2e: the reference",
-                )
-            )
-            continue
-        exps.append(
-            Experiment(
-                f"imdb.explore.{variant}",
-                _seed_tasks(
-                    f"imdb.explore.{variant}",
-                    espec,
-                    "finetune",
-                    cfg.explore_seeds,
-                    cfg.model_kwargs(**VARIANTS[variant][1]),
-                    lstm,
-                    cfg.glove,
-                ),
-                _combine_variant(cfg, variant, cfg.explore_seeds),
-                description=f"task 2e: {VARIANTS[variant][0]}",
-            )
+    reuse_base = espec == cfg.data_spec() and "finetune" in cfg.regimes and set(cfg.explore_seeds) <= set(cfg.seeds)
+    if variant == "base" and reuse_base:
+        return Experiment(
+            "imdb.explore.base",
+            [],
+            _combine_base_from_main(cfg, cfg.explore_seeds),
+            needs=("imdb.data", "imdb.finetune"),
+            description="task 2e: the reference",
         )
+    name = f"imdb.explore.{variant}"
+    model = cfg.model_kwargs(**VARIANTS[variant][1])
+    return Experiment(
+        name,
+        _seed_tasks(name, espec, "finetune", cfg.explore_seeds, model, cfg.lstm_settings(), cfg.glove),
+        _combine_variant(cfg, variant, cfg.explore_seeds),
+        description=f"task 2e: {VARIANTS[variant][0]}",
+    )
+
+
+def _recipe_model(cfg: ImdbConfig) -> dict:
+    return {**cfg.best_rnn.model, "embedding_dim": cfg.embedding_dim}  # the GloVe file decides the width
+
+
+def _best_rnn_experiment(cfg: ImdbConfig) -> Experiment:
+    """2e: the best recipe on the full training split, tested on all test reviews."""
     recipe = cfg.best_rnn
-    recipe_model = {**recipe.model, "embedding_dim": cfg.embedding_dim}  # the GloVe file decides the width
-    exps.append(
-        Experiment(
+    return Experiment(
+        "imdb.best_rnn",
+        _seed_tasks(
             "imdb.best_rnn",
-            _seed_tasks(
-                "imdb.best_rnn",
-                cfg.recipe_spec(),
-                recipe.regime,
-                cfg.best_rnn_seeds,
-                recipe_model,
-                recipe.train,
-                cfg.glove,
-                weights=True,
-            ),
-            _combine_best_rnn(cfg, cfg.best_rnn_seeds),
-            description="task 2e: the best recipe on the full training set, all test reviews",
-        )
+            cfg.recipe_spec(),
+            recipe.regime,
+            cfg.best_rnn_seeds,
+            _recipe_model(cfg),
+            recipe.train,
+            cfg.glove,
+            weights=True,
+        ),
+        _combine_best_rnn(cfg, cfg.best_rnn_seeds),
+        description="task 2e: the best recipe on the full training set, all test reviews",
     )
-    curve_tasks = [
+
+
+def _learning_curve_experiment(cfg: ImdbConfig) -> Experiment:
+    """2e: the three regimes and the best recipe at growing training-set sizes."""
+    lstm, recipe = cfg.lstm_settings(), cfg.best_rnn
+    tasks = [
         t
         for size in cfg.curve_sizes
         for regime in REGIMES
@@ -624,7 +627,7 @@ def _experiments(cfg: ImdbConfig) -> list[Experiment]:
             cfg.glove,
         )
     ]
-    curve_tasks += [
+    tasks += [
         t
         for size in cfg.recipe_curve_sizes
         for t in _seed_tasks(
@@ -632,29 +635,15 @@ def _experiments(cfg: ImdbConfig) -> list[Experiment]:
             cfg.recipe_spec(size),
             recipe.regime,
             cfg.curve_seeds,
-            recipe_model,
+            _recipe_model(cfg),
             recipe.train,
             cfg.glove,
         )
     ]
-    exps.append(
-        Experiment(
-            "imdb.explore.learning_curve",
-            curve_tasks,
-            _combine_learning_curve(cfg, tuple(cfg.regimes)),
-            needs=("imdb.data", "imdb.best_rnn", "imdb.baselines") + tuple(f"imdb.{r}" for r in cfg.regimes),
-            description="task 2e: test accuracy against training-set size",
-        )
+    return Experiment(
+        "imdb.explore.learning_curve",
+        tasks,
+        _combine_learning_curve(cfg, tuple(cfg.regimes)),
+        needs=("imdb.data", "imdb.best_rnn", "imdb.baselines") + tuple(f"imdb.{r}" for r in cfg.regimes),
+        description="task 2e: test accuracy against training-set size",
     )
-    exps.append(
-        Experiment(
-            "imdb.explore_summary",
-            [],
-            _combine_explore_summary(tuple(cfg.regimes), variants),
-            needs=("imdb.data", "imdb.baselines", "imdb.best_rnn", "imdb.explore.learning_curve")
-            + tuple(f"imdb.{r}" for r in cfg.regimes)
-            + tuple(f"imdb.explore.{v}" for v in variants),
-            description="task 2e: variants against the base, TF-IDF against the best neural model (by validation)",
-        )
-    )
-    return exps
