@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "cnnrnn.pipeline",
     "cnnrnn.report.builder",
     "cnnrnn.bundle",
+    "cnnrnn.predict",
 ]
 
 

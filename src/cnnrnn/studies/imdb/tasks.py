@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from cnnrnn import verdicts
+from cnnrnn.checkpoint import imdb_checkpoint
 from cnnrnn.data import glove as glove_mod
 from cnnrnn.data.imdb_tensors import DataSpec, prepare
 from cnnrnn.runner import CombineContext, Experiment, Task, TaskEnv, TaskOutput, reading
@@ -27,7 +28,6 @@ from cnnrnn.studies.imdb import analysis, baselines, figures
 from cnnrnn.studies.imdb.config import FULL, LITERATURE, REGIMES, VARIANTS, ImdbConfig
 from cnnrnn.studies.imdb.glove import describe, tsne_figure
 from cnnrnn.studies.imdb.training import TrainSettings, load_glove_cached, train_run
-from cnnrnn.train import weights_bytes
 from cnnrnn.utils.figures import curves_figure
 from cnnrnn.utils.progress import log
 from cnnrnn.utils.stats import summarize
@@ -74,7 +74,24 @@ def train_task(
     )
     model = run.pop("model")
     result = {"seed": seed, "train_size": data.info["train_size"], "test_size": data.info["test_size"], **run}
-    return TaskOutput(result, {weights: weights_bytes(model)} if weights else {})
+    files = {}
+    if weights:  # the weights of the epoch chosen on validation (settings.select), and what it takes to use them
+        files = imdb_checkpoint(
+            weights,
+            model,
+            name=name,
+            vocab=data.vocab,
+            model_kwargs=model_kwargs,
+            max_seq_len=spec.max_seq_len,
+            truncation=spec.truncation,
+            regime=regime,
+            seed=seed,
+            epochs=run["best_epoch"] if settings.select == "best_val" else settings.epochs,
+            test_accuracy=run["test_accuracy_at_best"],
+            test_size=result["test_size"],
+            train_size=result["train_size"],
+        )
+    return TaskOutput(result, files)
 
 
 def baseline_task(env: TaskEnv, *, spec: DataSpec, kind: str) -> TaskOutput:
