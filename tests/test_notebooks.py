@@ -51,3 +51,16 @@ def test_a_failing_cell_is_one_line(tmp_path):
     nb = notebooks.to_notebook(source, {"X": 2})
     with pytest.raises(CnnrnnError, match=r"broken\.py: cell 4 failed: ZeroDivisionError"):
         notebooks.execute(nb, source, cwd=tmp_path, timeout=120)
+
+
+def test_bundle_warns_without_the_notebook_pdf_and_refuses_a_broken_one(tmp_path, capsys):
+    run = tmp_path / "run"
+    (run / "notebooks").mkdir(parents=True)
+    (run / "report.pdf").write_bytes(b"%PDF-1.7 test report")
+    out = make_bundle(run, "jdoe", dest_dir=tmp_path)
+    assert "notebooks.pdf" not in zipfile.ZipFile(out).namelist()
+    assert "notebooks.pdf: not built" in capsys.readouterr().err
+    (run / "notebooks" / "notebooks.pdf").write_text("<html>")
+    with pytest.raises(CnnrnnError, match=r"notebooks\.pdf: not a PDF file"):
+        make_bundle(run, "jdoe", dest_dir=tmp_path / "second")
+    assert not (tmp_path / "second" / "dl22-2-jdoe.zip").exists()

@@ -128,6 +128,12 @@ def test_load_model_from_a_weights_file_and_prediction_shapes(synthetic_run):
     p = rnn.predict("Loved it")
     assert p.probability >= 0.5 and p.probabilities[p.label] == p.probability
     assert [type(x) for x in rnn.predict(["a", "b"])] == [cnnrnn.Prediction] * 2
+    # long inputs go through in batches, with the same numbers as one by one
+    texts = [f"the film was {w} and fun" * (1 + i % 7) for i, w in enumerate(["dull", "great", "bad"] * 100)]
+    batched = rnn.predict(texts)
+    assert len(batched) == 300
+    for i in (0, 1, 257, 299):
+        assert batched[i].probability == pytest.approx(rnn.predict(texts[i]).probability, abs=1e-5)
 
 
 def test_package_docstring_examples(synthetic_run):

@@ -92,20 +92,20 @@ def find_model(run_dir: str | Path, name: str) -> Path:
     models = list_models(run_dir)
     if not models:
         raise CnnrnnError(f"{Path(run_dir) / 'weights'}: no saved models (is this a finished run directory?)")
-    for m in models:  # weights of an older version: say what is missing rather than "no such model"
-        if "error" in m and name in m["path"].stem:
-            raise CnnrnnError(m["error"])
     described = [m for m in models if "error" not in m]
     hits = [m for m in described if m["name"] == name or m["path"].stem == name]
     hits = hits or [m for m in described if m["name"].endswith("." + name)]
     if len(hits) == 1:
         return hits[0]["path"]
+    if len(hits) > 1:
+        raise CnnrnnError(f"--model {name!r}: ambiguous in {run_dir}: {', '.join(m['name'] for m in hits)}")
+    for m in models:  # weights of an older version: say what is missing rather than "no such model"
+        if "error" in m and name in m["path"].stem:
+            raise CnnrnnError(m["error"])
+    if not described:
+        raise CnnrnnError(models[0]["error"])
     names = ", ".join(m["name"] for m in described)
-    if not hits:
-        if not described:
-            raise CnnrnnError(models[0]["error"])
-        raise CnnrnnError(f"--model {name!r}: no such model in {run_dir}; saved models: {names}")
-    raise CnnrnnError(f"--model {name!r}: ambiguous in {run_dir}: {', '.join(m['name'] for m in hits)}")
+    raise CnnrnnError(f"--model {name!r}: no such model in {run_dir}; saved models: {names}")
 
 
 # ---------------------------------------------------------------- the model
@@ -141,9 +141,10 @@ class Model:
         return self.module
 
     @torch.no_grad()
-    def predict_images(self, x: torch.Tensor) -> torch.Tensor:
+    def predict_images(self, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
         """Class probabilities (N, 10) of a float batch (N, 1, 28, 28) in [0, 1]."""
-        return self._network()(x.to(self.device)).exp().cpu()
+        net = self._network()
+        return torch.cat([net(b.to(self.device)).exp().cpu() for b in x.split(batch_size)])
 
     # -- IMDB
 
@@ -155,10 +156,13 @@ class Model:
         return encode([tokenize(t) for t in texts], self.vocab, inf["max_seq_len"], inf["truncation"])
 
     @torch.no_grad()
-    def predict_texts(self, texts: Sequence[str]) -> torch.Tensor:
-        """P(positive) (N,) of review texts."""
-        tokens, lengths = self.encode(texts)
-        return self.module(tokens.to(self.device), lengths.to(self.device)).cpu()
+    def predict_texts(self, texts: Sequence[str], batch_size: int = 256) -> torch.Tensor:
+        """P(positive) (N,) of review texts (in batches: the padded width is that of each batch's longest)."""
+        out = []
+        for start in range(0, len(texts), batch_size):
+            tokens, lengths = self.encode(texts[start : start + batch_size])
+            out.append(self.module(tokens.to(self.device), lengths.to(self.device)).cpu())
+        return torch.cat(out)
 
     # -- both
 

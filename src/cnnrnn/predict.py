@@ -46,24 +46,32 @@ def _read_lines(source: str) -> list[tuple[str, str]]:
 
 def _check_inputs(model: Model, items: list[tuple[str, str]]) -> None:
     """Refuse inputs of the other study with a line that says so (before any work is done)."""
-    others = ", ".join(m["name"] for m in list_models(model.path.parent.parent) if m.get("study") != model.study)
-    hint = f" (models of the other study here: {others})" if others else ""
+
+    def hint() -> str:
+        try:
+            models = list_models(model.path.parent.parent)  # the run directory, when given one
+        except CnnrnnError:
+            return ""
+        others = ", ".join(m["name"] for m in models if m.get("study") not in (None, model.study))
+        return f" (models of the other study here: {others})" if others else ""
+
     for where, item in items:
+        looks_like_image = Path(item).suffix.lower() in IMAGE_SUFFIXES and not any(c.isspace() for c in item)
         if model.study == "imdb":
             if not item.strip():
                 raise CnnrnnError(f"{where}: empty review")
-            if Path(item).suffix.lower() in IMAGE_SUFFIXES and Path(item).is_file():
+            if looks_like_image:
                 raise CnnrnnError(
                     f"{item}: an image file, but {model.name} is an IMDB sentiment model: it classifies review "
-                    f"texts{hint}"
+                    f"texts{hint()}"
                 )
         else:
             if not item.strip():
                 raise CnnrnnError(f"{where}: empty image path")
-            if not Path(item).exists() and (any(c.isspace() for c in item.strip()) or not Path(item).suffix):
+            if not Path(item).exists() and not looks_like_image:
                 raise CnnrnnError(
                     f"{where}: {_short(item)!r} is not an image file; {model.name} is a Fashion-MNIST model: it "
-                    f"classifies images{hint}"
+                    f"classifies images{hint()}"
                 )
 
 
