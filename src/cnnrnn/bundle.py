@@ -44,6 +44,7 @@ CODE_DIRS = {  # folder -> file suffixes taken from it (recursively)
     "bench": {".py", ".sh"},
     "scripts": {".py", ".sh"},
     "docs": {".md"},
+    "notebooks": {".py"},  # the study notebooks' sources (jupytext percent format)
 }
 # Never packed, even if tracked: environments and caches at any depth, and top-level folders of
 # data, results and build output (src/cnnrnn/data/ is code and stays).
@@ -224,6 +225,7 @@ def write_bundle(run_dir, login: str, dest_dir=None, source_root=None) -> tuple[
     with atomic_path(out) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.write(report, "report.pdf")
+            add_notebooks_pdf(zf, run_dir)
             for rel in files:
                 zf.write(root / rel, rel)
     return out, contents
@@ -241,6 +243,21 @@ def describe_contents(contents: Contents) -> list[str]:
     if contents.skipped:
         lines.append("left out: " + ", ".join(f"{rel} ({why})" for rel, why in contents.skipped.items()))
     return lines
+
+
+def add_notebooks_pdf(zf: zipfile.ZipFile, run_dir: Path) -> bool:
+    """Add RUN_DIR/notebooks/notebooks.pdf (the executed study notebooks) as notebooks.pdf, if it was built."""
+    from cnnrnn.utils.progress import warn_once
+
+    pdf = run_dir / "notebooks" / "notebooks.pdf"
+    if not pdf.is_file():
+        warn_once(f"{pdf}: not built, so the ZIP has no notebook PDF; build it with `make notebooks OUT={run_dir}`")
+        return False
+    with open(pdf, "rb") as fh:
+        if fh.read(5) != b"%PDF-":
+            raise CnnrnnError(f"{pdf}: not a PDF file; rebuild it with `make notebooks OUT={run_dir}`")
+    zf.write(pdf, "notebooks.pdf")
+    return True
 
 
 def _cmd_bundle(args: argparse.Namespace) -> int:

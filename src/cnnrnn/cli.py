@@ -20,7 +20,7 @@ import sys
 import threading
 from types import FrameType
 
-from cnnrnn import __version__, bundle, pipeline
+from cnnrnn import __version__, bundle, pipeline, predict
 from cnnrnn.errors import CnnrnnError, os_error_message
 from cnnrnn.report import builder
 from cnnrnn.studies.fashion import cli as fashion_cli
@@ -30,7 +30,7 @@ from cnnrnn.utils.perf import tune_cpu_allocator
 
 # Each module defines register_cli(subparsers), adding its command(s) with `func` set; a new command
 # is one more module here. In this order they appear in `cnnrnn --help`.
-COMMAND_MODULES = [fashion_cli, imdb_cli, glove_cli, pipeline, builder, bundle]
+COMMAND_MODULES = [fashion_cli, imdb_cli, glove_cli, pipeline, builder, bundle, predict]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from cnnrnn import verdicts
+from cnnrnn.checkpoint import fashion_checkpoint
 from cnnrnn.costs import fashion_cfg_cost
 from cnnrnn.data.fashion_mnist import CLASSES
 from cnnrnn.findings import Finding1c, Finding1d, record
@@ -25,7 +26,6 @@ from cnnrnn.runner import CombineContext, Experiment, Task, TaskEnv, TaskOutput,
 from cnnrnn.studies.fashion import analysis, figures
 from cnnrnn.studies.fashion.config import EXPLORE_EPOCHS, RECIPES, FashionConfig, FashionTaskSettings, Recipe
 from cnnrnn.studies.fashion.training import data_info, get_data, test_set, train_once
-from cnnrnn.train import weights_bytes
 from cnnrnn.utils.figures import curves_figure, figure_bytes
 from cnnrnn.utils.keys import task_key
 from cnnrnn.utils.progress import log
@@ -98,7 +98,18 @@ def train_task(
     }
     files = {}
     if weights:
-        files[weights] = weights_bytes(r["model"])
+        files.update(
+            fashion_checkpoint(
+                weights,
+                r["model"],
+                recipe=name,
+                test_accuracy=r["test_accuracy"],
+                test_size=result["data"]["test"],
+                seed=seed,
+                epochs=epochs,
+                train_size=result["data"]["train"],
+            )
+        )
     if misclassified:
         wrong = (preds != targets).nonzero().flatten()
         shown = wrong[: settings.misclassified]

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from cnnrnn import verdicts
+from cnnrnn.checkpoint import imdb_checkpoint
 from cnnrnn.costs import IMDB_DATA_COST, IMDB_GLOVE_COST, baseline_cost, imdb_train_cost
 from cnnrnn.data import glove as glove_mod
 from cnnrnn.data.fingerprint import glove_input
@@ -32,7 +33,6 @@ from cnnrnn.studies.imdb import analysis, baselines, comparison, figures
 from cnnrnn.studies.imdb.config import FULL, LITERATURE, REGIMES, VARIANTS, ImdbConfig
 from cnnrnn.studies.imdb.glove import describe, tsne_figure
 from cnnrnn.studies.imdb.training import TrainSettings, load_glove_cached, train_run
-from cnnrnn.train import weights_bytes
 from cnnrnn.utils.keys import task_key
 from cnnrnn.utils.progress import log
 from cnnrnn.utils.stats import summarize
@@ -81,7 +81,24 @@ def train_task(
     info = data.info
     sizes = {k: info[k] for k in ("train_size", "test_size", "train_full", "test_full")}
     result = {"seed": seed, **sizes, **run}
-    return TaskOutput(result, {weights: weights_bytes(model)} if weights else {})
+    files = {}
+    if weights:  # the weights of the epoch chosen on validation (settings.select), and what it takes to use them
+        files = imdb_checkpoint(
+            weights,
+            model,
+            name=name,
+            vocab=data.vocab,
+            model_kwargs=model_kwargs,
+            max_seq_len=spec.max_seq_len,
+            truncation=spec.truncation,
+            regime=regime,
+            seed=seed,
+            epochs=run["best_epoch"] if settings.select == "best_val" else settings.epochs,
+            test_accuracy=run["test_accuracy_at_best"],
+            test_size=result["test_size"],
+            train_size=result["train_size"],
+        )
+    return TaskOutput(result, files)
 
 
 def baseline_task(env: TaskEnv, *, spec: DataSpec, kind: str) -> TaskOutput:
