@@ -6,6 +6,7 @@ evaluated here), one line per candidate appended to a JSONL record.
     .venv/bin/python bench/explore_imdb.py --name bigram --model '{"bigram_buckets": 524288, "bigram_dim": 50}'
     .venv/bin/python bench/explore_imdb.py --name len800 --max-seq-len 800 --train '{"epochs": 4}'
     .venv/bin/python bench/explore_imdb.py --name smoke --train-size 600 --out /tmp/x.jsonl   # a smoke run
+    .venv/bin/python bench/explore_imdb.py --table                         # the record as a markdown table
 
 A candidate is `config.BEST_RNN` with the changes given: `--model` and `--train` are JSON objects
 merged into its SentimentRNN keyword arguments and TrainSettings, `--max-seq-len`/`--truncation`
@@ -143,9 +144,31 @@ def run_candidate(args: argparse.Namespace) -> dict:
     }
 
 
+def table(path: Path) -> str:
+    """The record as a markdown table, one row per candidate in the order they ran."""
+    rows = [
+        "| candidate | changes to BEST_RNN | validation accuracy by epoch | best | training s | load (1 min) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for line in path.read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        if r["data"]["train_reviews"] < 20_000:
+            continue  # smoke runs
+        accs = ", ".join(f"{100 * a:.2f}" for a in r["val_accuracy"])
+        load = f"{r['load_before'][0]:.1f}-{r['load_after'][0]:.1f}"
+        if "stopped_after_epoch" in r:
+            accs += f" (stopped after epoch {r['stopped_after_epoch']} of {r['train']['epochs']})"
+        rows.append(
+            f"| {r['name']} | {r['note']} | {accs} | **{100 * r['best_val_accuracy']:.2f}** (epoch {r['best_epoch']})"
+            f" | {r['train_seconds']:.0f} | {load} |"
+        )
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--name", required=True, help="the candidate's name in the record")
+    p.add_argument("--name", help="the candidate's name in the record")
+    p.add_argument("--table", action="store_true", help="print the record (--out) as a markdown table and stop")
     p.add_argument("--note", default="", help="why this candidate (kept in the record)")
     p.add_argument("--model", default="{}", help="JSON: SentimentRNN keyword changes to config.BEST_RNN")
     p.add_argument("--train", default="{}", help="JSON: TrainSettings changes to config.BEST_RNN")
@@ -157,6 +180,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", default=str(REPO / "bench" / "results" / "imdb_explore.jsonl"))
     args = p.parse_args(argv)
+    if args.table:
+        print(table(Path(args.out)))
+        return 0
+    if not args.name:
+        p.error("--name is required to run a candidate")
     torch.set_num_threads(args.threads)
     record = run_candidate(args)
     print(
