@@ -95,7 +95,7 @@ def run_candidate(args: argparse.Namespace) -> dict:
             flush=True,
         )
 
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     history = fit(
         model,
         lambda epoch: bucketed_batches(data.train, settings.batch_size, gen),
@@ -110,7 +110,7 @@ def run_candidate(args: argparse.Namespace) -> dict:
         where=args.name,
         on_epoch=on_epoch,
     )
-    train_seconds = time.perf_counter() - t0
+    train_seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - cpu0
     return {
         "name": args.name,
         "note": args.note,
@@ -135,6 +135,8 @@ def run_candidate(args: argparse.Namespace) -> dict:
         "train_accuracy": [round(r["train_accuracy"], 5) for r in history],
         "epoch_seconds": [round(r["seconds"], 1) for r in history],
         "train_seconds": round(train_seconds, 1),
+        # CPU time of this process: on a shared CPU it says more about the cost than the wall time does
+        "train_cpu_seconds": round(cpu_seconds, 1),
         "prepare_seconds": round(prep_seconds, 1),
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in os.getloadavg()],
