@@ -44,6 +44,8 @@ def test_ensemble_beats_both_members_when_they_complement_each_other():
     assert e["val_accuracy"] > max(e["rnn"]["val_accuracy"], e["nbsvm"]["val_accuracy"]) + 0.05
     assert e["test_accuracy"] > max(e["rnn"]["test_accuracy"], e["nbsvm"]["test_accuracy"]) + 0.05
     assert e["val_accuracy"] == max(e["val_accuracy_by_weight"].values())
+    # NBSVM alone after Platt scaling is the w = 0 end of the same curve
+    assert e["nbsvm_platt"]["val_accuracy"] == e["val_accuracy_by_weight"]["0.0"]
 
 
 def test_the_weight_is_chosen_on_validation_not_test():

@@ -89,6 +89,8 @@ def rnn_nbsvm_ensemble(rnn_probs: dict, nbsvm_scores: dict, labels: dict) -> dic
         "rnn": {k + "_accuracy": _accuracy(p_rnn[k], y[k]) for k in ("val", "test")},
         # NBSVM's own decision rule is margin > 0; Platt scaling can move that threshold a little
         "nbsvm": {k + "_accuracy": _accuracy((np.asarray(nbsvm_scores[k]) > 0).astype(float), y[k]) for k in y},
+        # ... and NBSVM alone after Platt scaling (w = 0): the threshold moved on validation, no RNN
+        "nbsvm_platt": {k + "_accuracy": _accuracy(p_nb[k], y[k]) for k in y},
         "val_size": int(len(y["val"])),
         "test_size": int(len(y["test"])),
     }
