@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from cnnrnn.models.rnn import POOLING, SentimentRNN, SimpleLSTM, reverse_within_length
+from cnnrnn.models.rnn import POOLING, SentimentRNN, SimpleLSTM, bigram_ids, reverse_within_length
 
 
 @pytest.fixture(autouse=True)
@@ -62,6 +62,8 @@ def test_gather_equals_packed(cell, pooling, bidirectional):
         {"pooling": "max"},
         {"cell": "gru", "pooling": "mean"},
         {"cell": "gru", "bidirectional": True, "pooling": "meanmax", "embedding_dropout": 0.2},
+        {"cell": "gru", "bidirectional": True, "pooling": "meanmax", "extra_embedding_dim": 4},
+        {"cell": "gru", "bidirectional": True, "pooling": "max", "bigram_buckets": 64, "bigram_dim": 5},
     ],
 )
 def test_padding_invariance(kw):
@@ -95,3 +97,54 @@ def test_simple_lstm_shapes_and_defaults():
     assert model.rnn.dropout == 0.2 and model.dropout.p == 0.5 and model.embedding.padding_idx == 0
     out = model(*batch())
     assert out.shape == (4,) and ((out > 0) & (out < 1)).all()
+
+
+def test_bigram_ids_hash_ordered_pairs_and_keep_padding():
+    ids = bigram_ids(torch.tensor([[5, 7, 0, 0], [7, 5, 9, 0]]), 1000)
+    assert ids[0, 2:].tolist() == [0, 0] and ids[1, 3] == 0  # padding stays padding
+    assert ((ids[:, :2] >= 1) & (ids[:, :2] < 1000)).all()
+    assert ids[0, 1] != ids[1, 1]  # (5, 7) and (7, 5) are different bigrams
+    assert ids[0, 0] != ids[1, 0]  # the first token pairs with the start marker: (start, 5) vs (start, 7)
+    # the same pair hashes the same wherever it stands
+    assert bigram_ids(torch.tensor([[3, 5, 7]]), 1000)[0, 2] == ids[0, 1]
+
+
+def test_extra_inputs_off_is_the_same_model():
+    kw = dict(embedding_dim=8, hidden_dim=6, cell="gru", bidirectional=True, pooling="meanmax")
+    torch.manual_seed(0)
+    plain = SentimentRNN(40, **kw)
+    torch.manual_seed(0)
+    off = SentimentRNN(40, **kw, extra_embedding_dim=0, bigram_buckets=0, bigram_dim=0)
+    a, b = plain.state_dict(), off.state_dict()
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_extra_embedding_and_bigrams_feed_the_rnn():
+    model = SentimentRNN(
+        40,
+        embedding_dim=8,
+        hidden_dim=6,
+        cell="gru",
+        bidirectional=True,
+        extra_embedding_dim=4,
+        bigram_buckets=64,
+        bigram_dim=5,
+        pooling="max",
+    )
+    assert model.layers[0][0].input_size == 8 + 4 + 5
+    tokens, lengths = batch()
+    model(tokens, lengths).sum().backward()
+    # the bigram table learns exactly the rows of the bigrams that occur (and never the padding row)
+    used = torch.zeros(64, dtype=torch.bool)
+    used[bigram_ids(tokens, 64).flatten()] = True
+    used[0] = False
+    grad_rows = model.bigram_embedding.weight.grad.abs().sum(1) > 0
+    assert torch.equal(grad_rows, used)
+    assert model.extra_embedding.weight.grad[0].abs().sum() == 0
+    assert model.extra_embedding.weight.grad[tokens[0, 0]].abs().sum() > 0
+
+
+@pytest.mark.parametrize("kw", [{"bigram_dim": 4}, {"bigram_buckets": 64}, {"extra_embedding_dim": -1}])
+def test_extra_inputs_reject_inconsistent_sizes(kw):
+    with pytest.raises(ValueError):
+        SentimentRNN(40, embedding_dim=8, hidden_dim=6, **kw)

@@ -21,6 +21,16 @@ Two exact ways to read the state at the true last token (`rnn_impl`):
   *within its length* (so it starts at the true last token, as packing would), again exact.
 Pooling over time ("mean", "max", or both concatenated, "meanmax") only looks at the first `length`
 outputs. `embedding_dropout` zeroes whole embedding channels per review (spatial dropout).
+
+Two optional inputs beside the word embedding, concatenated to it before the RNN (both off by
+default, and then the model is exactly the one without them):
+- `extra_embedding_dim`: a second, randomly initialised word embedding that is always trained,
+  so a fine-tuned or frozen GloVe embedding keeps its meaning while the extra one learns the
+  task's own word features;
+- `bigram_buckets` x `bigram_dim`: an embedding of each token's word bigram (the previous token
+  and this one; the first token pairs with a start marker), hashed from the two word ids into
+  `bigram_buckets` rows, as fastText does. It gives the RNN the bag of bigrams' strongest
+  features ("not good", "at all") at the cost of one lookup per token.
 """
 
 from __future__ import annotations
@@ -32,10 +42,22 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 POOLING = ("last", "mean", "max", "meanmax")
 RNN_IMPLS = ("gather", "packed")
+_BIGRAM_PRIME = 1_000_003  # hash multiplier: distinct (previous, current) id pairs rarely collide
 
 # "The provided hyperparameters": the model defaults of the whole IMDB study, written once. SentimentRNN's
 # signature, the study's ImdbConfig and the `cnnrnn imdb` help texts all read them from here.
 DEFAULTS = dict(embedding_dim=50, hidden_dim=100, num_layers=2, lstm_dropout_prob=0.2, dropout_prob=0.5)
+
+
+def bigram_ids(tokens: torch.Tensor, buckets: int) -> torch.Tensor:
+    """Hashed ids (1..buckets-1) of each position's (previous id, id) pair; 0 where `tokens` is `<pad>`.
+
+    >>> bigram_ids(torch.tensor([[5, 7, 0]]), 100).tolist()    # (start, 5), (5, 7), padding
+    [[6, 28, 0]]
+    """
+    prev = torch.nn.functional.pad(tokens[:, :-1], (1, 0))  # the first token's "previous" is 0
+    ids = (prev * _BIGRAM_PRIME + tokens) % (buckets - 1) + 1
+    return ids.masked_fill(tokens == 0, 0)
 
 
 def reverse_within_length(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -63,6 +85,9 @@ class SentimentRNN(nn.Module):
         pooling: str = "last",
         rnn_impl: str = "gather",
         embedding_dropout: float = 0.0,
+        extra_embedding_dim: int = 0,
+        bigram_buckets: int = 0,
+        bigram_dim: int = 0,
     ) -> None:
         super().__init__()
         if cell not in CELLS:
@@ -71,25 +96,27 @@ class SentimentRNN(nn.Module):
             raise ValueError(f"pooling must be one of {POOLING}")
         if rnn_impl not in RNN_IMPLS:
             raise ValueError(f"rnn_impl must be one of {RNN_IMPLS}")
+        if extra_embedding_dim < 0 or bigram_dim < 0 or (bigram_dim > 0) != (bigram_buckets > 1):
+            raise ValueError("extra_embedding_dim and bigram_dim must be >= 0, bigram_buckets > 1 with bigram_dim")
         self.pooling, self.bidirectional, self.packed = pooling, bidirectional, rnn_impl == "packed"
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
         # "spatial" dropout on the embeddings: whole embedding channels are zeroed per review, so the
         # model cannot lean on a few dimensions (a regulariser for fine-tuned word vectors)
         self.embedding_dropout = nn.Dropout1d(embedding_dropout) if embedding_dropout > 0 else nn.Identity()
         inter_dropout = lstm_dropout_prob if num_layers > 1 else 0.0  # it only acts between layers
+        input_dim = embedding_dim + extra_embedding_dim + bigram_dim
         if bidirectional and not self.packed:
             # one single-layer RNN per layer and direction (same parameters as nn.LSTM(bidirectional=True))
             self.layers = nn.ModuleList(
                 nn.ModuleList(
-                    CELLS[cell](embedding_dim if k == 0 else 2 * hidden_dim, hidden_dim, batch_first=True)
-                    for _ in range(2)
+                    CELLS[cell](input_dim if k == 0 else 2 * hidden_dim, hidden_dim, batch_first=True) for _ in range(2)
                 )
                 for k in range(num_layers)
             )
             self.inter_dropout = nn.Dropout(inter_dropout)
         else:
             self.rnn = CELLS[cell](
-                embedding_dim,
+                input_dim,
                 hidden_dim,
                 num_layers,
                 batch_first=True,
@@ -98,6 +125,20 @@ class SentimentRNN(nn.Module):
             )
         self.dropout = nn.Dropout(dropout_prob)
         self.fc = nn.Linear(hidden_dim * (2 if bidirectional else 1) * (2 if pooling == "meanmax" else 1), 1)
+        # created last, so that the parameters above draw the same random numbers with or without them;
+        # small initial values: the model starts close to the word-embedding model and learns what helps
+        self.extra_embedding = self.bigram_embedding = None
+        if extra_embedding_dim > 0:
+            self.extra_embedding = nn.Embedding(vocab_size, extra_embedding_dim, padding_idx=0)
+            nn.init.normal_(self.extra_embedding.weight, std=0.1)
+        if bigram_dim > 0:
+            self.bigram_buckets = bigram_buckets
+            self.bigram_embedding = nn.Embedding(bigram_buckets, bigram_dim, padding_idx=0)
+            nn.init.normal_(self.bigram_embedding.weight, std=0.1)
+        for emb in (self.extra_embedding, self.bigram_embedding):
+            if emb is not None:
+                with torch.no_grad():
+                    emb.weight[0].zero_()  # padding row
 
     def _bidirectional_gather(self, emb: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         x = emb
@@ -112,6 +153,13 @@ class SentimentRNN(nn.Module):
     def thought_vector(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """The review representation fed to the classifier, (N, hidden_dim x directions)."""
         emb = self.embedding(tokens)
+        if self.extra_embedding is not None or self.bigram_embedding is not None:
+            parts = [emb]
+            if self.extra_embedding is not None:
+                parts.append(self.extra_embedding(tokens))
+            if self.bigram_embedding is not None:
+                parts.append(self.bigram_embedding(bigram_ids(tokens, self.bigram_buckets)))
+            emb = torch.cat(parts, dim=2)
         if not isinstance(self.embedding_dropout, nn.Identity):
             emb = self.embedding_dropout(emb.transpose(1, 2)).transpose(1, 2)  # (N, C, L): per channel
         if self.packed:

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from cnnrnn.data import glove as glove_mod
-from cnnrnn.data.imdb_tensors import Prepared, bucketed_batches, sorted_batches
+from cnnrnn.data.imdb_tensors import Prepared, ReviewTensors, batch_at, bucketed_batches, sorted_batches
 from cnnrnn.data.text import Vocab
 from cnnrnn.errors import CnnrnnError
 from cnnrnn.models.rnn import SentimentRNN
@@ -75,6 +75,23 @@ def build_rnn(vocab: Vocab, regime: str, seed: int, model_kwargs: dict, glove: s
     return model
 
 
+@torch.no_grad()
+def predict_probabilities(model: nn.Module, split: ReviewTensors, batch_size: int = 256) -> list[float]:
+    """P(positive) for every review of `split`, in the split's own order (batches sorted by length).
+
+    >>> p = predict_probabilities(model, data.val)     # len(p) == len(data.val)
+    """
+    was_training = model.training
+    model.eval()
+    out = torch.empty(len(split))
+    order = torch.argsort(split.lengths_cpu, descending=True, stable=True)
+    for idx in order.split(batch_size):
+        (tokens, lengths), _ = batch_at(split, idx)
+        out[idx] = model(tokens, lengths).float().cpu()
+    model.train(was_training)
+    return out.tolist()
+
+
 def _optimizer(model: nn.Module, s: TrainSettings) -> torch.optim.Optimizer:
     params = [p for p in model.parameters() if p.requires_grad]
     if s.optimizer == "adam":
@@ -96,12 +113,15 @@ def train_run(
     settings: TrainSettings,
     glove: str | None = None,
     desc: str = "",
+    keep_probabilities: bool = False,
 ) -> dict:
     """Train one model for one seed; return history, test metrics, time and the final model.
 
     The same seed gives the same data order and the same initial recurrent weights in every regime
     (the embedding is created, and consumes the same random numbers, before GloVe overwrites it),
-    so the regimes can be compared seed by seed.
+    so the regimes can be compared seed by seed. `keep_probabilities` also returns the selected
+    model's P(positive) for every validation and test review ("probabilities": {"val", "test"}, in
+    the splits' order), for ensembles (ensemble.py).
     """
     s = settings
     device = torch.device(device)
@@ -165,6 +185,12 @@ def train_run(
         model.load_state_dict(marks["best_state"])
         at_best = test_now()
     answer = marks["answer"] or final
+    extra = {}
+    if keep_probabilities:
+        extra["probabilities"] = {
+            k: predict_probabilities(model, split, s.eval_batch_size)
+            for k, split in (("val", data.val), ("test", data.test))
+        }
     return {
         "history": history,
         "test_accuracy": answer["accuracy"],
@@ -180,4 +206,5 @@ def train_run(
         "params": count_params(model),
         "trainable_params": count_params(model, trainable_only=True),
         "model": model,
+        **extra,
     }
