@@ -84,9 +84,6 @@ def add_verify_arg(p: argparse.ArgumentParser) -> None:
 
 
 def register_cli(subparsers: argparse._SubParsersAction) -> None:
-    def default(value: Callable[[FashionConfig], object]) -> str:
-        return preset_default(preset_config, value)
-
     p = subparsers.add_parser(
         "fashion",
         help="Fashion-MNIST CNN study (tasks 1a-1f)",
@@ -94,6 +91,22 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
         epilog="recipes: " + "; ".join(f"{n}: {r.description}" for n, r in RECIPES.items()),
     )
     add_run_args(p, "runs/fashion")
+    _add_training_args(p)
+    _add_data_args(p)
+    add_verify_arg(p)
+    p.set_defaults(func=cmd_fashion, action=None)
+    sub = p.add_subparsers(dest="action", metavar="ACTION")
+    s = sub.add_parser("summary", help="task 1a: print the SimpleCNN layer table (no data, no training)")
+    s.set_defaults(func=cmd_summary)
+
+
+def _default(value: Callable[[FashionConfig], object]) -> str:
+    """Help text: the default preset's value of a setting, and each preset's that differs."""
+    return preset_default(preset_config, value)
+
+
+def _add_training_args(p: argparse.ArgumentParser) -> None:
+    """Which recipe, how long, with which batch size, learning rate and seeds."""
     p.add_argument(
         "--model",
         default=None,
@@ -104,7 +117,7 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
         "--epochs",
         type=positive_int,
         default=None,
-        help=f"epochs for SimpleCNN, or for --model NAME (SimpleCNN {default(lambda c: c.epochs)}; "
+        help=f"epochs for SimpleCNN, or for --model NAME (SimpleCNN {_default(lambda c: c.epochs)}; "
         f"specified: {SPECIFIED['epochs']})",
     )
     p.add_argument(
@@ -124,34 +137,33 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
         "--seeds",
         type=positive_int,
         default=None,
-        help=f"number of seeds of the trained model (SimpleCNN {default(lambda c: len(c.seeds))}; "
-        f"--model NAME {default(lambda c: len(c.explore_seeds))})",
+        help=f"number of seeds of the trained model (SimpleCNN {_default(lambda c: len(c.seeds))}; "
+        f"--model NAME {_default(lambda c: len(c.explore_seeds))})",
     )
+
+
+def _add_data_args(p: argparse.ArgumentParser) -> None:
+    """The first seed, the explored recipes of 1f, and how much data."""
     p.add_argument("--seed", type=int, default=0, help="first seed (default: %(default)s)")
     p.add_argument(
         "--explore",
         action=argparse.BooleanOptionalAction,
         default=None,
         help="also train the explored recipes of task 1f (default: yes; how many: "
-        f"{default(lambda c: len(c.explore_models))})",
+        f"{_default(lambda c: len(c.explore_models))})",
     )
     p.add_argument(
         "--explore-epochs",
         type=positive_int,
         default=None,
-        help=f"epochs for every explored recipe ({default(lambda c: c.explore_epochs)})",
+        help=f"epochs for every explored recipe ({_default(lambda c: c.explore_epochs)})",
     )
     p.add_argument(
         "--train-limit",
         type=positive_int,
         default=None,
-        help=f"use only this many training images ({default(lambda c: c.train_limit or 'all')})",
+        help=f"use only this many training images ({_default(lambda c: c.train_limit or 'all')})",
     )
     p.add_argument(
-        "--val-size", type=positive_int, default=None, help=f"validation images ({default(lambda c: c.val_size)})"
+        "--val-size", type=positive_int, default=None, help=f"validation images ({_default(lambda c: c.val_size)})"
     )
-    add_verify_arg(p)
-    p.set_defaults(func=cmd_fashion, action=None)
-    sub = p.add_subparsers(dest="action", metavar="ACTION")
-    s = sub.add_parser("summary", help="task 1a: print the SimpleCNN layer table (no data, no training)")
-    s.set_defaults(func=cmd_summary)

@@ -37,9 +37,6 @@ def _review_count(text: str) -> int:
 
 
 def register_cli(subparsers: argparse._SubParsersAction) -> None:
-    def default(value: Callable[[ImdbConfig], object]) -> str:
-        return preset_default(preset_config, value)
-
     p = subparsers.add_parser(
         "imdb",
         help="tasks 2a-2e: IMDB sentiment with an LSTM and GloVe",
@@ -48,6 +45,20 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
         epilog="\n".join(__doc__.split("\n")[2:7]),
     )
     add_run_args(p, "runs/imdb")
+    _add_study_args(p)
+    add_glove_arg(p)
+    _add_model_args(p)
+    _add_part_args(p)
+    p.set_defaults(func=cmd_imdb)
+
+
+def _default(value: Callable[[ImdbConfig], object]) -> str:
+    """Help text: the default preset's value of a setting, and each preset's that differs."""
+    return preset_default(preset_config, value)
+
+
+def _add_study_args(p: argparse.ArgumentParser) -> None:
+    """Which regimes, how much data, how long, how many seeds."""
     p.add_argument(
         "--embeddings",
         default="all",
@@ -59,34 +70,37 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
         type=_review_count,
         default=None,
         help="reviews taken from the official training split, 10%% of them for validation, or 'full' "
-        f"({default(lambda c: c.train_size)})",
+        f"({_default(lambda c: c.train_size)})",
     )
     p.add_argument(
         "--test-size",
         type=_review_count,
         default=None,
-        help=f"stratified sample of the official test split, 'full' = all {FULL} ({default(lambda c: c.test_size)})",
+        help=f"stratified sample of the official test split, 'full' = all {FULL} ({_default(lambda c: c.test_size)})",
     )
     p.add_argument(
         "--epochs",
         type=positive_int,
         default=None,
-        help=f"epochs of the specified answer (2b-2d) ({default(lambda c: c.epochs)})",
+        help=f"epochs of the specified answer (2b-2d) ({_default(lambda c: c.epochs)})",
     )
     p.add_argument(
         "--long-epochs",
         type=positive_int,
         default=None,
-        help=f"the same runs continued to this many epochs, to see convergence ({default(lambda c: c.long_epochs)})",
+        help=f"the same runs continued to this many epochs, to see convergence ({_default(lambda c: c.long_epochs)})",
     )
     p.add_argument(
         "--seeds",
         type=positive_int,
         default=None,
-        help=f"number of seeds per regime ({default(lambda c: len(c.seeds))})",
+        help=f"number of seeds per regime ({_default(lambda c: len(c.seeds))})",
     )
     p.add_argument("--seed", type=int, default=0, help="first seed; seeds are SEED, SEED+1, ... (default: %(default)s)")
-    add_glove_arg(p)
+
+
+def _add_model_args(p: argparse.ArgumentParser) -> None:
+    """The model and its input (the assignment's SimpleLSTM by default)."""
     p.add_argument(
         "--model",
         default=ImdbConfig.model,
@@ -97,31 +111,31 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
         "--embedding-dim",
         type=positive_int,
         default=None,
-        help=f"embedding size; must match the GloVe file for frozen/finetune ({default(lambda c: c.embedding_dim)})",
+        help=f"embedding size; must match the GloVe file for frozen/finetune ({_default(lambda c: c.embedding_dim)})",
     )
     p.add_argument(
-        "--hidden-dim", type=positive_int, default=None, help=f"LSTM hidden size ({default(lambda c: c.hidden_dim)})"
+        "--hidden-dim", type=positive_int, default=None, help=f"LSTM hidden size ({_default(lambda c: c.hidden_dim)})"
     )
     p.add_argument(
-        "--num-layers", type=positive_int, default=None, help=f"LSTM layers ({default(lambda c: c.num_layers)})"
+        "--num-layers", type=positive_int, default=None, help=f"LSTM layers ({_default(lambda c: c.num_layers)})"
     )
     p.add_argument(
         "--max-seq-len",
         type=positive_int,
         default=None,
-        help=f"tokens kept per review ({default(lambda c: c.max_seq_len)})",
+        help=f"tokens kept per review ({_default(lambda c: c.max_seq_len)})",
     )
     p.add_argument(
         "--min-freq",
         type=positive_int,
         default=None,
-        help=f"minimum count of a word in the training part to enter the vocabulary ({default(lambda c: c.min_freq)})",
+        help=f"minimum count of a word in the training part to enter the vocabulary ({_default(lambda c: c.min_freq)})",
     )
     p.add_argument(
         "--max-vocab",
         type=positive_int,
         default=None,
-        help=f"largest vocabulary incl. <pad> and <unk> ({default(lambda c: c.max_vocab or 'no limit')})",
+        help=f"largest vocabulary incl. <pad> and <unk> ({_default(lambda c: c.max_vocab or 'no limit')})",
     )
     p.add_argument(
         "--grad-clip",
@@ -129,17 +143,20 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         metavar="NORM",
         help="clip the gradient norm to NORM; can steady LSTM runs that stall at chance "
-        f"({default(lambda c: c.grad_clip or 'off, as in the assignment')})",
+        f"({_default(lambda c: c.grad_clip or 'off, as in the assignment')})",
     )
+
+
+def _add_part_args(p: argparse.ArgumentParser) -> None:
+    """Leave task 2e out, or run only its best recipe."""
     p.add_argument("--no-explore", action="store_true", help="skip task 2e (variants, learning curve, TF-IDF)")
     p.add_argument(
         "--best-rnn",
         action="store_true",
         help="train only the best recipe of 2e (config.BEST_RNN), with --seeds seeds, on the preset's "
-        f"training reviews, 10%% of them for validation ({default(lambda c: c.best_rnn_train_size)}), and "
-        f"test reviews ({default(lambda c: c.best_rnn_test_size)}); off by default",
+        f"training reviews, 10%% of them for validation ({_default(lambda c: c.best_rnn_train_size)}), and "
+        f"test reviews ({_default(lambda c: c.best_rnn_test_size)}); off by default",
     )
-    p.set_defaults(func=cmd_imdb)
 
 
 def config_from_args(args: argparse.Namespace) -> ImdbConfig:
