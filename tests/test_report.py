@@ -476,7 +476,9 @@ def test_dirty_commit_is_shown(fixture_dir, tmp_path):
     text = _flat(pdf_text(build_report(run))[1])
     assert "git commit 0123456789ab-dirty" in text
     command = json.loads((fixture_dir / "config.json").read_text())["command"]
-    assert "cnnrnn run --out" in command and _flat(command)[:40] in text  # the command from config.json
+    # the command from config.json, its absolute paths shortened to their last component
+    assert "cnnrnn run --out" in command and _flat(fmt.hide_paths(command))[:40] in text
+    assert "/tmp/" not in text
 
 
 def test_full_data_compares_with_the_literature(fixture_dir, tmp_path):
