@@ -37,6 +37,7 @@ def _small_torch(monkeypatch):
 def synthetic_run(tmp_path_factory) -> Path:
     """`cnnrnn run --preset quick` end to end on tiny synthetic data in the real formats: every study,
     the summary and the PDF. Runs everywhere (no real data needed); shared by the tests that read it."""
+    from fixtures.cli import quick_argv
     from fixtures.synthetic import make_tiny_fashion, make_tiny_imdb
 
     from cnnrnn.cli import main
@@ -47,25 +48,7 @@ def synthetic_run(tmp_path_factory) -> Path:
     out = root / "run"
     before = torch.get_num_threads()
     try:
-        assert (
-            main(
-                [
-                    "run",
-                    "--out",
-                    str(out),
-                    "--data",
-                    str(root / "data"),
-                    "--preset",
-                    "quick",
-                    "--device",
-                    "cpu",
-                    "--no-verify",
-                    "--threads",
-                    "1",
-                ]
-            )
-            == 0
-        )
+        assert main(quick_argv(out, root / "data")) == 0
     finally:
         torch.set_num_threads(before)
     return out

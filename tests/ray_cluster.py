@@ -30,6 +30,8 @@ import time
 import traceback
 from pathlib import Path
 
+from fixtures.cli import quick_argv
+
 from cnnrnn.errors import CnnrnnError
 from cnnrnn.runner import Experiment, RunSettings, Task, TaskOutput, run_experiments
 
@@ -125,26 +127,7 @@ def quick(work: Path, data: Path, address: str) -> dict:
     buf = io.StringIO()
     t0 = time.perf_counter()
     with contextlib.redirect_stdout(buf):
-        rc = main(
-            [
-                "run",
-                "--out",
-                str(out),
-                "--data",
-                str(data),
-                "--preset",
-                "quick",
-                "--device",
-                "cpu",
-                "--no-verify",
-                "--threads",
-                "1",
-                "--executor",
-                "ray",
-                "--address",
-                address,
-            ]
-        )
+        rc = main([*quick_argv(out, data), "--executor", "ray", "--address", address])
     return {"rc": rc, "out": str(out), "log": buf.getvalue(), "seconds": time.perf_counter() - t0}
 
 

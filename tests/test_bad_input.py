@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from fixtures.cli import cli, one_error
 from fixtures.synthetic import make_tiny_fashion, make_tiny_glove, make_tiny_imdb
 
 from cnnrnn.cli import build_parser, main
@@ -44,25 +45,6 @@ def data(tmp_path) -> Path:
 @pytest.fixture
 def glove(tmp_path) -> Path:
     return make_tiny_glove(tmp_path / "glove.txt")
-
-
-def cli(capsys, *argv) -> tuple[int, str, str]:
-    capsys.readouterr()
-    rc = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return rc, out, err
-
-
-def one_error(result, *needles) -> str:
-    """The run failed with exit 2 and exactly one `cnnrnn: error:` line holding every needle."""
-    rc, out, err = result
-    assert rc == 2, (out, err)
-    assert "Traceback" not in err + out
-    lines = [line for line in err.splitlines() if line.startswith("cnnrnn: error:")]
-    assert len(lines) == 1, err
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
 
 
 def fashion_argv(out, data, *extra):

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from fixtures.cli import quick_argv
 
 from cnnrnn.cli import main
 from cnnrnn.runner import Experiment, RunSettings, Task, TaskOutput, run_experiments
@@ -65,23 +66,6 @@ def load(run: Path) -> dict:
     return json.loads((run / "results.json").read_text())
 
 
-def argv(out: Path, data: Path) -> list[str]:
-    return [
-        "run",
-        "--out",
-        str(out),
-        "--data",
-        str(data),
-        "--preset",
-        "quick",
-        "--device",
-        "cpu",
-        "--no-verify",
-        "--threads",
-        "1",
-    ]
-
-
 def partial_files(run: Path) -> list[Path]:
     return [p for p in run.rglob("*") if TMP_MARK in p.name]
 
@@ -90,7 +74,7 @@ def test_same_command_same_numbers(synthetic_run, tmp_path):
     again = tmp_path / "again"
     before = torch.get_num_threads()
     try:
-        assert main(argv(again, synthetic_run.parent / "data")) == 0
+        assert main(quick_argv(again, synthetic_run.parent / "data")) == 0
     finally:
         torch.set_num_threads(before)
     a, b = comparable(load(synthetic_run)), comparable(load(again))
@@ -131,7 +115,10 @@ def test_files_get_the_umask_mode(synthetic_run, tmp_path):
 def _start(out: Path, data: Path, log: Path, *extra: str, env: dict | None = None) -> subprocess.Popen:
     with open(log, "w") as fh:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(
-            [sys.executable, "-m", "cnnrnn", *argv(out, data), *extra], stdout=fh, stderr=subprocess.STDOUT, env=env
+            [sys.executable, "-m", "cnnrnn", *quick_argv(out, data), *extra],
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            env=env,
         )
 
 

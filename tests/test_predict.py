@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from fixtures.cli import cli
+from fixtures.cli import one_error as _shared_one_error
 from PIL import Image
 from safetensors.torch import load_file, save_file
 from torch import nn
@@ -23,9 +25,13 @@ from torch import nn
 import cnnrnn
 from cnnrnn import api
 from cnnrnn.checkpoint import FORMAT, read_description
-from cnnrnn.cli import main
 from cnnrnn.data.imdb import load_split
 from cnnrnn.errors import CnnrnnError
+
+
+def one_error(result, *needles) -> str:
+    """Bad input to `cnnrnn predict`: one error line and nothing else."""
+    return _shared_one_error(result, *needles, alone=True)
 
 
 @pytest.fixture(autouse=True)
@@ -33,24 +39,6 @@ def _keep_threads():
     before = torch.get_num_threads()
     yield
     torch.set_num_threads(before)
-
-
-def cli(capsys, *argv) -> tuple[int, str, str]:
-    capsys.readouterr()
-    rc = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return rc, out, err
-
-
-def one_error(result, *needles) -> str:
-    rc, out, err = result
-    assert rc == 2, (out, err)
-    assert "Traceback" not in out + err and out == ""
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("cnnrnn: error: "), err
-    for n in needles:
-        assert n in lines[0], (n, lines[0])
-    return lines[0]
 
 
 def idx_images(path: Path) -> np.ndarray:
