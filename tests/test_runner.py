@@ -268,6 +268,26 @@ def test_two_commands_for_two_studies_share_a_directory(tmp_path, capsys):
     assert "fashion" not in res and res["run"]["preset"] == "quick"
 
 
+def test_each_studys_findings_stay_when_the_other_study_runs(tmp_path):
+    # both studies write into "findings" (1a-1f, 2a-2e): `cnnrnn imdb` then `cnnrnn fashion` into one
+    # --out once kept only the last command's findings, and the report then failed on the other's
+    def study(part, name, task):
+        e = _exp(name, [1])
+        e.combine = lambda ctx: {part: {"ok": True}, "findings": {task: {"by": part}}}
+        return e
+
+    run_experiments([study("imdb", "imdb.a", "2a")], _settings(tmp_path), config={"command": "cnnrnn imdb"})
+    res = run_experiments(
+        [study("fashion", "fashion.a", "1a")], _settings(tmp_path), config={"command": "cnnrnn fashion"}
+    )
+    assert res["findings"] == {"2a": {"by": "imdb"}, "1a": {"by": "fashion"}}
+    assert res["run"]["parts"]["findings.2a"]["command"] == "cnnrnn imdb"
+    # the same command again replaces its own findings only
+    res = run_experiments([study("imdb", "imdb.a", "2a")], _settings(tmp_path), config={"command": "cnnrnn imdb"})
+    assert res["findings"] == {"2a": {"by": "imdb"}, "1a": {"by": "fashion"}}
+    assert json.loads((tmp_path / "results.json").read_text())["findings"] == res["findings"]
+
+
 @pytest.mark.parametrize(
     "content, problem",
     [

@@ -171,6 +171,47 @@ def schedule(pending: list[Task]) -> list[Task]:
     return sorted(pending, key=lambda t: -t.cost)  # sorted() is stable
 
 
+# ---------------------------------------------------------------- parts of results.json
+
+# top-level keys whose entries belong to different studies ("findings": 1a-1f from fashion, 2a-2e from
+# imdb): each entry is a part of its own, so one study's command never drops the other's
+SPLIT_PARTS = ("findings",)
+
+
+def _parts(results: dict) -> list[str]:
+    """The part names of a results.json (or fragment): its top-level keys, "findings.2a" for split ones."""
+    out = []
+    for k, v in results.items():
+        if k == "run":
+            continue
+        if k in SPLIT_PARTS and isinstance(v, dict):
+            out += [f"{k}.{sub}" for sub in v]
+        else:
+            out.append(k)
+    return out
+
+
+def _get_part(results: dict, part: str):
+    top, _, sub = part.partition(".")
+    return results[top][sub] if top in SPLIT_PARTS and sub else results[top]
+
+
+def _put_part(results: dict, part: str, value) -> None:
+    top, _, sub = part.partition(".")
+    if top in SPLIT_PARTS and sub:
+        results.setdefault(top, {})[sub] = value
+    else:
+        results[top] = value
+
+
+def _pop_part(results: dict, part: str) -> None:
+    top, _, sub = part.partition(".")
+    if top in SPLIT_PARTS and sub:
+        results.get(top, {}).pop(sub, None)
+    else:
+        results.pop(top, None)
+
+
 # ---------------------------------------------------------------- task files
 
 
@@ -362,7 +403,9 @@ class _Run:
         earlier = self._earlier_results()
         earlier_run = earlier.get("run", {})
         self.kept_parts = self._kept_parts(earlier)
-        self.results = {"run": {}, **{k: earlier[k] for k in self.kept_parts}}
+        self.results = {"run": {}}
+        for part in self.kept_parts:
+            _put_part(self.results, part, _get_part(earlier, part))
         invocations = [] if self.force else [c for c in earlier_run.get("invocations", []) if isinstance(c, dict)]
         for call in invocations:  # one that still says "running" was killed: its time is that of its last save
             if call.get("ended") == "running":
@@ -416,7 +459,7 @@ class _Run:
         records = records if isinstance(records, dict) else {}
         names = {e.name for e in self.experiments}
         kept = {}
-        for part in (k for k in earlier if k != "run"):
+        for part in _parts(earlier):
             rec = records.get(part)
             ok = isinstance(rec, dict) and all(isinstance(rec.get(k), list) for k in ("experiments", "tasks"))
             if (
@@ -502,10 +545,10 @@ class _Run:
             log(f"runner: {exp.name} failed: {self.failed[exp.name]}")
             return
         self.fragments[exp.name] = fragment
-        for part in fragment:
+        for part in _parts(fragment):
             if part in self.kept_parts:  # an earlier command's part that this command writes now
                 self._say_replaced(part, None)
-                self.results.pop(part, None)
+                _pop_part(self.results, part)
                 del self.kept_parts[part]
                 self.run_info["parts"].pop(part, None)
             self.writers.setdefault(part, set()).add(exp.name)
