@@ -102,6 +102,10 @@ def test_train_run_keeps_the_selected_models_probabilities(tmp_path):
     for k, acc in (("val", run["val_accuracy_at_best"]), ("test", run["test_accuracy_at_best"])):
         labels = getattr(data, k).labels.numpy()
         assert ((np.array(probs[k]) >= 0.5) == labels).mean() == pytest.approx(acc)
+    # the test probabilities come from the test pass itself, put back into the split's order
+    from cnnrnn.studies.imdb.training import predict_probabilities
+
+    assert probs["test"] == pytest.approx(predict_probabilities(run["model"], data.test), abs=1e-6)
     # a frozen GloVe embedding stays frozen; the extra embedding beside it is trained
     assert run["embedding_change"] == 0.0
     assert run["model"].extra_embedding.weight.requires_grad

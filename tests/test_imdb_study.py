@@ -70,6 +70,27 @@ def test_same_seed_same_numbers_and_embedding_regimes(tmp_path):
     assert clipped["embedding_change"] < finetune["embedding_change"]  # tiny steps: clipping is applied
 
 
+def test_bf16_continuation_keeps_the_float32_answer_bit_for_bit(tmp_path):
+    # the presets continue the specified epochs under bf16 autocast: the answer after them (history,
+    # validation and the test pass) must be exactly the float32 run's, and only the continuation differs
+    root, glove = tiny_data(tmp_path)
+    cfg = small_cfg(glove)
+    assert cfg.bf16 and cfg.lstm_settings().fp32_epochs == cfg.epochs == 2
+    data = prepare(cfg.data_spec(), root, torch.device("cpu"))
+
+    def run(c):
+        s = c.lstm_settings()
+        return train_run(data, "finetune", 1, "cpu", model_kwargs=c.model_kwargs(), settings=s, glove=c.glove)
+
+    hybrid, fp32 = run(cfg), run(replace(cfg, bf16=False))
+    assert not replace(cfg, bf16=False).lstm_settings().bf16
+    keys = ("train_loss", "train_accuracy", "val_loss", "val_accuracy", "grad_norm")
+    for a, b in zip(hybrid["history"][:2], fp32["history"][:2]):
+        assert all(a[k] == b[k] for k in keys)
+    assert hybrid["test_accuracy"] == fp32["test_accuracy"] and hybrid["test_loss"] == fp32["test_loss"]
+    assert hybrid["history"][2]["train_loss"] != fp32["history"][2]["train_loss"]  # epoch 3 ran in bf16
+
+
 def test_convergence_verdict():
     def hist(train, val):
         return [{"train_loss": t, "val_loss": v, "val_accuracy": 0.5} for t, v in zip(train, val)]

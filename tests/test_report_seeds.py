@@ -66,6 +66,11 @@ def test_too_few_seeds_claim_nothing(seeded):
     assert "so no verdict against them is drawn" in text["2e"]  # the published numbers, no side
     assert "too few seeds for an interval" in text["2e"] and "with too few seeds for a verdict" in text["2e"]
     assert res["findings"]["2d"]["fine_tuning"] == "too few seeds" and res["findings"]["2e"]["literature"] is None
+    # the ensemble row: its numbers, no verdict on what either family adds
+    ens = res["findings"]["2e"]["ensemble"]
+    assert ens["vs_rnn"] == ens["vs_nbsvm"] == "too few seeds"
+    assert "with too few seeds, no verdict on the gain over the RNN alone is drawn" in text["2e"]
+    assert "the RNN adds to NBSVM" not in text["2e"] and "NBSVM adds to the RNN" not in text["2e"]
 
 
 def test_enough_seeds_state_the_studys_winner(seeded):
@@ -94,6 +99,12 @@ def test_enough_seeds_state_the_studys_winner(seeded):
     assert "more than any neural model trained on them" in text["2e"]
     assert "That is above LSTM trained from scratch (Dai and Le 2015), 86.50 %" in text["2e"]
     assert "below LSTM initialised from word vectors (Dai and Le 2015), 90.00 %" in text["2e"]
+    # the ensemble: the sentences say exactly the study's two verdicts
+    from cnnrnn.report.imdb import _ENSEMBLE_VS_NBSVM, _ENSEMBLE_VS_RNN
+
+    ens = found["2e"]["ensemble"]
+    assert ens["vs_rnn"] in ("ensemble", "best recipe", "no difference") and ens["accuracy"]["n"] == n
+    assert _ENSEMBLE_VS_RNN[ens["vs_rnn"]] in text["2e"] and _ENSEMBLE_VS_NBSVM[ens["vs_nbsvm"]] in text["2e"]
 
 
 def test_pdf_and_cli_agree_on_every_comparison(synthetic_run, tmp_path):

@@ -153,7 +153,11 @@ def test_imdb_cost_follows_epochs_sizes_and_precision():
     base = imdb_train_cost(spec, s, {})
     assert imdb_train_cost(DataSpec(train_size=8000, test_size=5000), s, {}) > 1.8 * base - 10
     assert imdb_train_cost(spec, TrainSettings(epochs=16, answer_epoch=5, select="best_val"), {}) > 1.8 * base - 10
-    assert imdb_train_cost(spec, TrainSettings(epochs=8, answer_epoch=5, select="best_val", bf16=True), {}) < base
+    bf16 = imdb_train_cost(spec, TrainSettings(epochs=8, answer_epoch=5, select="best_val", bf16=True), {})
+    hybrid = imdb_train_cost(
+        spec, TrainSettings(epochs=8, answer_epoch=5, select="best_val", bf16=True, fp32_epochs=5), {}
+    )
+    assert bf16 < hybrid < base
     assert imdb_train_cost(spec, s, {"cell": "gru"}) > base
 
 
@@ -198,9 +202,12 @@ def test_imdb_bf16_setting_reaches_the_runs():
 
     from cnnrnn.studies.imdb.config import preset_config
 
-    cfg = replace(preset_config("quick"), bf16=True)
-    assert cfg.lstm_settings().bf16
-    assert not preset_config("quick").lstm_settings().bf16
+    for preset in ("quick", "default", "full"):
+        cfg = preset_config(preset)
+        # the continuation in bf16, the specified epochs (the answer) in float32
+        assert cfg.lstm_settings().bf16 and cfg.lstm_settings().fp32_epochs == cfg.epochs
+        off = replace(cfg, bf16=False).lstm_settings()
+        assert not off.bf16 and off.fp32_epochs == 0
 
 
 def test_the_sigmoid_stays_float32_under_autocast():

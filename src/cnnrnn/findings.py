@@ -230,4 +230,9 @@ class Finding2e:
     literature_too_few_seeds: bool
     literature_rows: list[dict] = field(default_factory=list)  # [{what, cite, accuracy}]
     learning_curve: dict | None = None  # {sizes, bits: [{curve, first, first_size, last, last_size}]}
-    baselines_full: dict | None = None  # {nbsvm, tfidf}: {accuracy, seconds} on the best recipe's split
+    # {nbsvm, tfidf}: {accuracy, seconds, verdict} on the best recipe's split; verdict: the best recipe
+    # against it, "above" | "below" | "no difference" | "too few seeds" (verdicts.against_reference)
+    baselines_full: dict | None = None
+    # the best recipe averaged with NBSVM (weight chosen on validation): {accuracy, weight_rnn, rnn_accuracy,
+    # nbsvm_accuracy, nbsvm_platt_accuracy, vs_rnn, vs_nbsvm, seed_average, test_size} | None
+    ensemble: dict | None = None

@@ -182,6 +182,7 @@ def fit(
     track_grad_norm: bool = False,
     amp_dtype: torch.dtype | None = None,
     eval_amp: bool = False,
+    amp_after: int = 0,
 ) -> list[dict]:
     """Train for `epochs`; return one history row per epoch.
 
@@ -191,7 +192,9 @@ def fit(
     optimizer step with scheduler_interval="step". `eval_loss_fn` (default: `loss_fn`) is the loss
     reported for validation, e.g. plain NLL when training uses label smoothing. A non-finite
     training loss raises `NonFiniteLoss` naming `where`, the epoch and the step. `amp_dtype` runs
-    the training forward passes under autocast, and with eval_amp=True the validation passes too.
+    the training forward passes under autocast, and with eval_amp=True the validation passes too;
+    with `amp_after` only from epoch amp_after + 1 on: the first amp_after epochs, validation included,
+    run in float32 exactly as without autocast (a continuation in bf16 of a float32 answer).
     """
     if scheduler_interval not in ("epoch", "step"):
         raise ValueError(f"scheduler_interval must be 'epoch' or 'step', not {scheduler_interval!r}")
@@ -200,6 +203,7 @@ def fit(
     for epoch in range(1, epochs + 1):
         t0 = time.perf_counter()
         lr = optimizer.param_groups[0]["lr"]
+        amp = amp_dtype if epoch > amp_after else None
         try:
             tr = train_one_epoch(
                 model,
@@ -210,7 +214,7 @@ def fit(
                 grad_clip=grad_clip,
                 step_scheduler=per_step,
                 track_grad_norm=track_grad_norm,
-                amp_dtype=amp_dtype,
+                amp_dtype=amp,
             )
         except NonFiniteLoss as e:
             raise NonFiniteLoss(e.step, e.value, where, epoch) from None
@@ -218,7 +222,7 @@ def fit(
         if track_grad_norm:
             row["grad_norm"] = tr["grad_norm"]
         if val_batches is not None:
-            va_amp = amp_dtype if eval_amp else None
+            va_amp = amp if eval_amp else None
             va = evaluate(model, val_batches(), eval_loss_fn or loss_fn, predict=predict, amp_dtype=va_amp)
             row.update(val_loss=va["loss"], val_accuracy=va["accuracy"])
         if scheduler is not None and per_step is None:

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from cnnrnn.data.imdb import load_split, stratified_sample, train_val_split
+from cnnrnn.data.imdb import Reviews, load_split, stratified_sample, train_val_split
 from cnnrnn.data.text import Vocab, encode, tokenize
 from cnnrnn.errors import CnnrnnError
 from cnnrnn.utils.progress import warn_once
@@ -82,10 +82,14 @@ def _raw(imdb_dir: str):
 
 
 @lru_cache(maxsize=4)
-def _test_tokens(imdb_dir: str, test_size: int, seed: int):
+def _test_reviews(imdb_dir: str, test_size: int, seed: int) -> Reviews:
     test = _raw(imdb_dir)[1]
-    test = test.take(stratified_sample(test.labels, test_size, seed))
-    return test, [tokenize(t) for t in test.texts]
+    return test.take(stratified_sample(test.labels, test_size, seed))
+
+
+@lru_cache(maxsize=4)
+def _test_tokens(imdb_dir: str, test_size: int, seed: int) -> list[list[str]]:
+    return [tokenize(t) for t in _test_reviews(imdb_dir, test_size, seed).texts]
 
 
 def _tensors(
@@ -100,11 +104,29 @@ def _tensors(
 _PREPARED: dict = {}
 
 
-def prepare(spec: DataSpec, data_root: str | Path, device: torch.device | str) -> Prepared:
-    """Subset, tokenise, build the vocabulary and encode everything once (memoised per process)."""
-    key = (str(data_root), str(device), spec)
-    if key in _PREPARED:
-        return _PREPARED[key]
+@dataclass
+class Selected:
+    """The reviews of a DataSpec, before tokenisation: what the classical baselines need, and all of it."""
+
+    train: Reviews
+    val: Reviews
+    test: Reviews
+    source: str
+    train_full: bool  # the whole official training split (train + val)
+    test_full: bool  # the whole official test split
+
+    @property
+    def texts(self) -> dict:
+        return {"train": self.train.texts, "val": self.val.texts, "test": self.test.texts}
+
+    @property
+    def labels(self) -> dict:
+        return {"train": self.train.labels, "val": self.val.labels, "test": self.test.labels}
+
+
+def select(spec: DataSpec, data_root: str | Path) -> Selected:
+    """The stratified subset of the training split, its 90/10 division and the test sample of `spec`,
+    as raw reviews (cheap: no tokenisation). `prepare` encodes exactly these reviews."""
     imdb_dir = str(Path(data_root) / "imdb")
     train_all, test_all = _raw(imdb_dir)
     size = min(spec.train_size, len(train_all))
@@ -113,7 +135,7 @@ def prepare(spec: DataSpec, data_root: str | Path, device: torch.device | str) -
     if len(tr_idx) == 0 or len(va_idx) == 0:
         raise CnnrnnError(f"--train-size {size}: too small for a training and a validation part")
     tr, va = subset.take(tr_idx), subset.take(va_idx)
-    test, test_toks = _test_tokens(imdb_dir, spec.test_size, spec.subset_seed)
+    test = _test_reviews(imdb_dir, spec.test_size, spec.subset_seed)
     # sizes larger than the data are capped, and said so (results.json records the sizes used)
     if spec.train_size > len(train_all):
         warn_once(
@@ -125,6 +147,17 @@ def prepare(spec: DataSpec, data_root: str | Path, device: torch.device | str) -
             f"IMDB: {spec.test_size:,} test reviews asked for (--test-size), but {test_all.source} has "
             f"{len(test_all):,}: using all of them"
         )
+    return Selected(tr, va, test, train_all.source, size == len(train_all), len(test) == len(test_all))
+
+
+def prepare(spec: DataSpec, data_root: str | Path, device: torch.device | str) -> Prepared:
+    """Subset, tokenise, build the vocabulary and encode everything once (memoised per process)."""
+    key = (str(data_root), str(device), spec)
+    if key in _PREPARED:
+        return _PREPARED[key]
+    sel = select(spec, data_root)
+    tr, va, test = sel.train, sel.val, sel.test
+    test_toks = _test_tokens(str(Path(data_root) / "imdb"), spec.test_size, spec.subset_seed)
     tr_toks, va_toks = [tokenize(t) for t in tr.texts], [tokenize(t) for t in va.texts]
     vocab = Vocab.build(tr_toks, min_freq=spec.min_freq, max_size=spec.max_vocab)
     device = torch.device(device)
@@ -134,12 +167,12 @@ def prepare(spec: DataSpec, data_root: str | Path, device: torch.device | str) -
     }
     raw_len = np.array([len(t) for t in tr_toks])
     info = {
-        "source": train_all.source,
+        "source": sel.source,
         "train_size": len(tr),
         "val_size": len(va),
         "test_size": len(test),
-        "test_full": len(test) == len(test_all),
-        "train_full": size == len(train_all),
+        "test_full": sel.test_full,
+        "train_full": sel.train_full,
         "subset_seed": spec.subset_seed,
         "vocab_size": len(vocab),
         "min_freq": spec.min_freq,
@@ -181,10 +214,15 @@ def bucketed_batches(
         yield batch_at(split, batches[k])
 
 
+def eval_order(split: ReviewTensors) -> torch.Tensor:
+    """The order `sorted_batches` visits the reviews in: longest first (ties in split order)."""
+    return torch.argsort(split.lengths_cpu, descending=True, stable=True)
+
+
 def sorted_batches(split: ReviewTensors, batch_size: int) -> Iterator[Batch]:
-    """Evaluation batches: all reviews sorted by length (no shuffling needed), trimmed."""
-    order = torch.argsort(split.lengths_cpu, descending=True, stable=True)
-    for idx in order.split(batch_size):
+    """Evaluation batches: all reviews sorted by length (no shuffling needed), trimmed. Outputs
+    concatenated over them are in `eval_order(split)`: `out[eval_order(split)] = outputs` undoes it."""
+    for idx in eval_order(split).split(batch_size):
         yield batch_at(split, idx)
 
 

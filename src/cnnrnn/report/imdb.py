@@ -365,8 +365,9 @@ def _imdb_2e(m: Results, e: Results | None, figures: dict) -> dict:
         "caption": caption,
         "lc_caption": lc_caption,
         "lit_rows": _2e_literature_rows(e),
-        "lit_caption": "The best recipe beside classical baselines on the same split and published numbers on the "
-        "full IMDB split (test accuracy, %).",
+        "lit_caption": "The best recipe, alone and averaged with NBSVM, beside classical baselines on the same split "
+        "and published numbers on the full IMDB split (test accuracy, %), and the study's verdict of the best "
+        "recipe against each (its 95 % interval above, below, or around the number; – where none is drawn).",
     }
 
 
@@ -431,20 +432,85 @@ def _2e_best_rnn(e: Results) -> str:
         " of training per seed). "
     )
     if not full:
-        return text + "This preset did not train it on the full split, so it is not set beside the published numbers."
+        text += "This preset did not train it on the full split, so it is not set beside the published numbers. "
+        return (text + _2e_ensemble(e)).strip()
     text += _beside_literature(e)
     base = e.opt("baselines_full") or {}
     if "nbsvm" in base and "tfidf" in base:
         nb, tf = base["nbsvm"], base["tfidf"]
         text += (
             f"Our own NBSVM and TF-IDF on exactly the same split reach {pct(nb['accuracy'])} and "
-            f"{pct(tf['accuracy'])}, in {duration(nb['seconds'])} and {duration(tf['seconds'])} on the same CPU."
+            f"{pct(tf['accuracy'])}, in {duration(nb['seconds'])} and {duration(tf['seconds'])} on the same CPU"
         )
+        text += _against_baselines({"NBSVM": nb.get("verdict"), "TF-IDF": tf.get("verdict")}) + " "
+    text += _2e_ensemble(e)
     return text.strip()
+
+
+_AGAINST = {
+    "above": "the best recipe's 95 % interval lies above {names}",
+    "below": "the best recipe's 95 % interval lies below {names}",
+    "no difference": "{names} {verb} inside the best recipe's 95 % interval",
+}
+
+
+def _against_baselines(verdict: dict) -> str:
+    """The best recipe against our own baselines on its split, as the study's verdicts say."""
+    known = {k: v for k, v in verdict.items() if v}
+    if not known:
+        return "."
+    if any(v == "too few seeds" for v in known.values()):
+        return "; with too few seeds for an interval, no verdict against them is drawn."
+    parts = []
+    for v, template in _AGAINST.items():
+        names = [k for k, x in known.items() if x == v]
+        if names:
+            parts.append(template.format(names=join_words(names), verb="lie" if len(names) > 1 else "lies"))
+    return ": " + "; ".join(parts) + "."
+
+
+_ENSEMBLE_VS_RNN = {
+    "ensemble": "NBSVM adds to the RNN (the paired 95 % interval of the gain lies above zero)",
+    "best recipe": "the ensemble is worse than the RNN alone (paired 95 % interval below zero)",
+    "no difference": "a gain over the RNN alone cannot be claimed (the paired 95 % interval includes zero)",
+    "too few seeds": "with too few seeds, no verdict on the gain over the RNN alone is drawn",
+}
+_ENSEMBLE_VS_NBSVM = {
+    "above": "its 95 % interval lies above NBSVM alone, so the RNN adds to NBSVM",
+    "below": "its 95 % interval lies below NBSVM alone",
+    "no difference": "NBSVM alone lies inside its 95 % interval, so what the RNN adds to NBSVM cannot be claimed",
+}
+
+
+def _2e_ensemble(e: Results) -> str:
+    ens = e.opt("ensemble")
+    if not ens:
+        return ""
+    acc, w = ens["accuracy"], ens["weight_rnn"]
+    weights = join_words(sorted({dec(x, 2) for x in w}))
+    text = (
+        f"Averaged with NBSVM's Platt-scaled margins, the RNN's weight chosen on the validation reviews "
+        f"({weights}), the best recipe reaches *{pm(acc, 2)}* on the same {num(ens['test_size'])} test reviews, "
+        f"against {pm(ens['rnn_accuracy'], 2)} for the RNN alone and {pct(ens['nbsvm_accuracy'], 2)} for NBSVM "
+        f"alone ({pct(ens['nbsvm_platt_accuracy'], 2)} with its threshold moved on validation): "
+        f"{_ENSEMBLE_VS_RNN[ens['vs_rnn']]}"
+    )
+    if ens["vs_nbsvm"] in _ENSEMBLE_VS_NBSVM:
+        text += "; " + _ENSEMBLE_VS_NBSVM[ens["vs_nbsvm"]]
+    text += "."
+    if ens.get("seed_average"):
+        sa = ens["seed_average"]
+        text += (
+            f" The seeds' mean probability with NBSVM the same way (weight {dec(sa['weight_rnn'], 2)}): "
+            f"{pct(sa['test_accuracy'], 2)}."
+        )
+    return text
 
 
 def _2e_literature_rows(e: Results) -> list:
     # two decimals: the published numbers have them (88.89), and 90.09 must not read as 90.1
+    # the last column: the study's verdict of the best recipe against the row (its 95 % interval
+    # against the row's number), "–" where none is drawn
     b = e.req("best_rnn", dict)
     acc = b["accuracy"]
     rows = [
@@ -453,16 +519,50 @@ def _2e_literature_rows(e: Results) -> list:
             num(b["train_size"]),
             num(b["test_size"]),
             pm(acc, 2, unit=False),
+            "–",
         ]
     ]
+    ens = e.opt("ensemble")
+    if ens:
+        rows.append(
+            [
+                f"best recipe + NBSVM, ensemble (ours, {_seeds_phrase(ens['accuracy']['n'])})",
+                num(b["train_size"]),
+                num(ens["test_size"]),
+                pm(ens["accuracy"], 2, unit=False),
+                "–",
+            ]
+        )
     base = e.opt("baselines_full") or {}
     for kind, label in (("nbsvm", "NBSVM (ours)"), ("tfidf", "TF-IDF + LR (ours)")):
         if kind in base:
             k = base[kind]
-            rows.append([label, num(k["train_size"]), num(k["test_size"]), pct(k["accuracy"], 2, unit=False)])
+            rows.append(
+                [
+                    label,
+                    num(k["train_size"]),
+                    num(k["test_size"]),
+                    pct(k["accuracy"], 2, unit=False),
+                    _verdict_cell(k.get("verdict")),
+                ]
+            )
+    groups = e.opt("literature") or {}
+    side = {v["what"]: verdict for verdict, items in groups.items() for v in items}
     for v in e.req("literature_rows", list):
-        rows.append([f"{esc(v['what'])} @{esc(v['cite'])}", "25,000", "25,000", pct(v["accuracy"], 2, unit=False)])
+        rows.append(
+            [
+                f"{esc(v['what'])} @{esc(v['cite'])}",
+                "25,000",
+                "25,000",
+                pct(v["accuracy"], 2, unit=False),
+                _verdict_cell(side.get(v["what"])),
+            ]
+        )
     return rows
+
+
+def _verdict_cell(verdict: str | None) -> str:
+    return {"above": "above", "below": "below", "no difference": "no difference"}.get(verdict or "", "–")
 
 
 def _model_name(name: str) -> str:

@@ -5,9 +5,11 @@
                            log-count ratio r, a linear SVM on them, weights interpolated towards their
                            mean (beta = 0.25); C chosen on the validation part
 
-`texts`/`labels` are dicts with "train", "val" and "test" (data.imdb_tensors.Prepared.texts/labels).
+`texts`/`labels` are dicts with "train", "val" and "test" (data.imdb_tensors.Selected.texts/labels).
 Both use the project's tokenizer. Returns {test_accuracy, val_accuracy, train_size, test_size,
-C, train_seconds}.
+C, train_seconds}. `extra_tests` ({name: (texts, labels)}) scores the same fitted model on further
+test sets too ("extra_test_accuracy": {name: accuracy}): one fit on the full training split answers
+both the full test split and the main test sample of the learning curve.
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ NBSVM_C = (0.01, 0.03, 0.1, 0.3)
 NBSVM_BETA = 0.25
 
 
-def _result(clf_predict, x_val, x_test, labels, t0: float, **extra) -> dict:
-    return {
+def _result(clf_predict, transform, x_val, x_test, labels, t0: float, extra_tests: dict | None, **extra) -> dict:
+    out = {
         "val_accuracy": float((clf_predict(x_val) == labels["val"]).mean()),
         "test_accuracy": float((clf_predict(x_test) == labels["test"]).mean()),
         "train_size": int(len(labels["train"])),
@@ -41,9 +43,16 @@ def _result(clf_predict, x_val, x_test, labels, t0: float, **extra) -> dict:
         "train_seconds": time.perf_counter() - t0,
         **extra,
     }
+    if extra_tests:
+        out["extra_test_accuracy"] = {
+            name: float((clf_predict(transform(t)) == np.asarray(y).astype(int)).mean())
+            for name, (t, y) in extra_tests.items()
+        }
+        out["extra_test_size"] = {name: len(y) for name, (_, y) in extra_tests.items()}
+    return out
 
 
-def tfidf(texts: dict, labels: dict, seed: int = 0) -> dict:
+def tfidf(texts: dict, labels: dict, seed: int = 0, extra_tests: dict | None = None) -> dict:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -61,7 +70,8 @@ def tfidf(texts: dict, labels: dict, seed: int = 0) -> dict:
     clf = LogisticRegression(C=4.0, max_iter=1000, random_state=seed).fit(
         vec.fit_transform(texts["train"]), labels["train"]
     )
-    return _result(clf.predict, vec.transform(texts["val"]), vec.transform(texts["test"]), labels, t0, C=4.0)
+    x_val, x_test = vec.transform(texts["val"]), vec.transform(texts["test"])
+    return _result(clf.predict, vec.transform, x_val, x_test, labels, t0, extra_tests, C=4.0)
 
 
 def log_count_ratio(x, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
@@ -71,7 +81,9 @@ def log_count_ratio(x, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     return np.log((p / p.sum()) / (q / q.sum()))
 
 
-def nbsvm(texts: dict, labels: dict) -> dict:
+def nbsvm(texts: dict, labels: dict, extra_tests: dict | None = None, keep_margins: bool = False) -> dict:
+    """NBSVM; with keep_margins the result also holds "margins": {"val", "test"} (numpy arrays: the
+    decision values w.x + b of the chosen C, in the splits' order), for the ensemble of 2e."""
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.svm import LinearSVC
 
@@ -89,11 +101,25 @@ def nbsvm(texts: dict, labels: dict) -> dict:
         svm = LinearSVC(C=c, max_iter=5000, dual=True).fit(x_train, labels["train"])
         w = svm.coef_.ravel()
         w = (1 - NBSVM_BETA) * np.abs(w).mean() + NBSVM_BETA * w
-        return lambda x: (x @ w + svm.intercept_[0] > 0).astype(int)
+
+        def predict(x):
+            return (predict.margin(x) > 0).astype(int)
+
+        predict.margin = lambda x: np.asarray(x @ w + svm.intercept_[0], dtype=np.float64)
+        return predict
 
     scores = {}
     for c in NBSVM_C:
         scores[c] = float((fit(c)(x_val) == labels["val"]).mean())
     best_c = max(NBSVM_C, key=lambda c: (scores[c], -c))  # ties: the stronger regularisation
-    x_test = vec.transform(texts["test"]).multiply(r).tocsr()
-    return _result(fit(best_c), x_val, x_test, labels, t0, C=best_c, val_by_C={str(c): v for c, v in scores.items()})
+
+    def transform(t: list[str]):
+        return vec.transform(t).multiply(r).tocsr()
+
+    val_by_c = {str(c): v for c, v in scores.items()}
+    x_test = transform(texts["test"])
+    predict = fit(best_c)
+    out = _result(predict, transform, x_val, x_test, labels, t0, extra_tests, C=best_c, val_by_C=val_by_c)
+    if keep_margins:
+        out["margins"] = {"val": predict.margin(x_val), "test": predict.margin(x_test)}
+    return out

@@ -19,17 +19,18 @@ for the subset studies, all 25,000 for the best recipe (results.json says which)
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from cnnrnn import verdicts
 from cnnrnn.checkpoint import imdb_checkpoint
 from cnnrnn.costs import IMDB_DATA_COST, IMDB_GLOVE_COST, baseline_cost, imdb_train_cost
 from cnnrnn.data import glove as glove_mod
 from cnnrnn.data.fingerprint import glove_input
-from cnnrnn.data.imdb_tensors import DataSpec, prepare
+from cnnrnn.data.imdb_tensors import DataSpec, prepare, select
+from cnnrnn.errors import CnnrnnError
 from cnnrnn.findings import record
 from cnnrnn.runner import CombineContext, Experiment, Task, TaskEnv, TaskOutput, reading
-from cnnrnn.studies.imdb import analysis, baselines, comparison, figures
+from cnnrnn.studies.imdb import analysis, baselines, comparison, ensemble, figures
 from cnnrnn.studies.imdb.config import FULL, LITERATURE, REGIMES, VARIANTS, ImdbConfig
 from cnnrnn.studies.imdb.glove import describe, tsne_figure
 from cnnrnn.studies.imdb.training import TrainSettings, load_glove_cached, train_run
@@ -61,7 +62,10 @@ def train_task(
     glove: str | None,
     name: str,
     weights: str | None,
+    predictions: str | None = None,
 ) -> TaskOutput:
+    """One model, one seed (train_run). `weights`: where the kept weights go (a checkpoint);
+    `predictions`: where their P(positive) on the validation and test reviews go (for the ensemble)."""
     data = prepare(spec, env.data_root, env.device)
     run = train_run(
         data,
@@ -72,12 +76,14 @@ def train_task(
         settings=settings,
         glove=glove,
         desc=f"{name} s{seed}",
+        keep_probabilities=predictions is not None,
     )
     log(
         f"{name}: seed {seed}: test accuracy {run['test_accuracy']:.4f} after {run['answer_epoch']} epochs, "
         f"{run['test_accuracy_at_best']:.4f} at the best epoch {run['best_epoch']} ({run['train_seconds']:.1f} s)"
     )
     model = run.pop("model")
+    probabilities = run.pop("probabilities", None)
     info = data.info
     sizes = {k: info[k] for k in ("train_size", "test_size", "train_full", "test_full")}
     result = {"seed": seed, **sizes, **run}
@@ -98,14 +104,48 @@ def train_task(
             test_size=result["test_size"],
             train_size=result["train_size"],
         )
+    if predictions:
+        files[predictions] = _npz(probabilities, data.labels)
+        result["predictions"] = predictions
     return TaskOutput(result, files)
 
 
-def baseline_task(env: TaskEnv, *, spec: DataSpec, kind: str) -> TaskOutput:
-    data = prepare(spec, env.data_root, "cpu")
-    r = (baselines.nbsvm if kind == "nbsvm" else baselines.tfidf)(data.texts, data.labels)
+def _npz(values: dict, labels: dict) -> bytes:
+    """{"val", "test"} arrays beside their labels, as the bytes of one .npz file."""
+    import io
+
+    import numpy as np
+
+    buf = io.BytesIO()
+    np.savez(
+        buf,
+        **{f"{k}": np.asarray(values[k]) for k in ("val", "test")},
+        **{f"{k}_labels": np.asarray(labels[k]) for k in ("val", "test")},
+    )
+    return buf.getvalue()
+
+
+def baseline_task(
+    env: TaskEnv, *, spec: DataSpec, kind: str, also_test: DataSpec | None = None, margins: str | None = None
+) -> TaskOutput:
+    """TF-IDF or NBSVM on the reviews of `spec` (raw texts: the baselines tokenise them themselves);
+    with `also_test`, the same fit also scores the test sample of that spec ("extra_test_accuracy");
+    `margins` (NBSVM): where its decision values on the validation and test reviews go (the ensemble)."""
+    data = select(spec, env.data_root)
+    extra = None
+    if also_test is not None:
+        sample = select(also_test, env.data_root).test
+        extra = {"also_test": (sample.texts, sample.labels)}
+    if kind == "nbsvm":
+        r = baselines.nbsvm(data.texts, data.labels, extra_tests=extra, keep_margins=margins is not None)
+    else:
+        r = baselines.tfidf(data.texts, data.labels, extra_tests=extra)
     log(f"{kind}: test accuracy {r['test_accuracy']:.4f} on {r['train_size']} training reviews")
-    return TaskOutput(r)
+    files = {}
+    if margins:
+        files[margins] = _npz(r.pop("margins"), data.labels)
+        r["margins"] = margins
+    return TaskOutput(r, files)
 
 
 # ---------------------------------------------------------------- helpers for the experiment list
@@ -120,6 +160,7 @@ def _seed_tasks(
     settings: TrainSettings,
     glove: str | None,
     weights: bool = False,
+    predictions: bool = False,
 ) -> list[Task]:
     tasks = []
     for i, seed in enumerate(seeds):
@@ -133,6 +174,7 @@ def _seed_tasks(
             glove=glove,
             name=name,
             weights=w,
+            predictions=f"predictions/{name}.seed{seed}.npz" if predictions else None,
         )
         tasks.append(
             Task(
@@ -175,7 +217,6 @@ def _seed_summary(runs: list[dict]) -> dict:
         "answer_epoch": answer,
         "best_epoch": summarize([r["best_epoch"] for r in runs]),
         "test_accuracy_at_best": summarize([r["test_accuracy_at_best"] for r in runs]),
-        "test_accuracy_final": summarize([r["test_accuracy_final"] for r in runs]),
         "val_accuracy_at_best": summarize([r["val_accuracy_at_best"] for r in runs]),
         "left_chance_epoch": left,
         "stuck_at_chance": {
@@ -253,16 +294,28 @@ def _combine_regime(regime: str, seeds: list[int]):
     return combine
 
 
-def _combine_baselines(sizes: list[int], full: bool):
+def _combine_baselines(sources: dict[int, str], full: bool):
+    """`sources`: each curve size -> the task that answers it ("main", "full", or its own size)."""
+
     def combine(ctx: CombineContext) -> dict:
         out = {}
         for kind in ("tfidf", "nbsvm"):
             main = ctx.results[f"imdb.baseline.{kind}.main"]
+
+            def point(n: int, kind: str = kind) -> dict:
+                r = ctx.results[f"imdb.baseline.{kind}.{sources[n]}"]
+                if sources[n] != "full":
+                    return r
+                # the full split's fit, scored on the main test sample like every other curve point
+                return {**r, "test_accuracy": r["extra_test_accuracy"]["also_test"]} | {
+                    "test_size": r["extra_test_size"]["also_test"]
+                }
+
             # top level: the split of the best recipe (22,500 / all 25,000); "subset": the main subset
             out[kind] = {
                 **(ctx.results[f"imdb.baseline.{kind}.full"] if full else main),
                 "subset": main,
-                "curve": [ctx.results[f"imdb.baseline.{kind}.{n}"] for n in sizes],
+                "curve": [point(n) for n in sources],
                 "settings": baselines.TFIDF_SETTINGS if kind == "tfidf" else baselines.NBSVM_SETTINGS,
             }
         return {"imdb": out}
@@ -431,6 +484,58 @@ def _combine_learning_curve(cfg: ImdbConfig, main_regimes):
     return combine
 
 
+def _combine_ensemble(seeds: list[int]):
+    """2e, the ensemble row: each seed of the best recipe averaged with NBSVM on the same reviews
+    (ensemble.rnn_nbsvm_ensemble: Platt-scaled margins, the weight chosen on validation), and, with
+    more than one seed, the seeds' mean probability averaged with NBSVM the same way."""
+
+    def combine(ctx: CombineContext) -> dict:
+        import numpy as np
+
+        def load(rel: str) -> dict:
+            with np.load(ctx.out / rel) as z:
+                return {k: z[k] for k in z.files}
+
+        nb = load(ENSEMBLE_MARGINS)
+        labels = {k: nb[f"{k}_labels"] for k in ("val", "test")}
+        runs = []
+        for seed in seeds:
+            p = load(f"predictions/imdb.best_rnn.seed{seed}.npz")
+            if any(not np.array_equal(p[f"{k}_labels"], labels[k]) for k in ("val", "test")):
+                raise CnnrnnError("the best recipe's and NBSVM's reviews differ: no ensemble can be formed")
+            runs.append(ensemble.rnn_nbsvm_ensemble(p, nb, labels))
+        out = {
+            "seeds": seeds,
+            "per_seed": runs,
+            "test_accuracy": summarize([r["test_accuracy"] for r in runs]),
+            "val_accuracy": summarize([r["val_accuracy"] for r in runs]),
+            "weight_rnn": [r["weight_rnn"] for r in runs],
+            "rnn_test_accuracy": summarize([r["rnn"]["test_accuracy"] for r in runs]),
+            "nbsvm_test_accuracy": runs[0]["nbsvm"]["test_accuracy"],
+            "nbsvm_platt_test_accuracy": runs[0]["nbsvm_platt"]["test_accuracy"],
+            "test_size": runs[0]["test_size"],
+            "val_size": runs[0]["val_size"],
+            # does NBSVM add to the RNN (paired over seeds), and the RNN to NBSVM (against its one number)?
+            "vs_rnn": verdicts.compare(
+                [r["test_accuracy"] for r in runs],
+                [r["rnn"]["test_accuracy"] for r in runs],
+                paired=True,
+                name_a="ensemble",
+                name_b="best recipe",
+            ),
+        }
+        out["vs_nbsvm"] = verdicts.against_reference(out["test_accuracy"], out["nbsvm_test_accuracy"])
+        if len(seeds) > 1:
+            mean = {
+                k: np.mean([load(f"predictions/imdb.best_rnn.seed{s}.npz")[k] for s in seeds], axis=0)
+                for k in ("val", "test")
+            }
+            out["seed_average"] = ensemble.rnn_nbsvm_ensemble(mean, nb, labels)
+        return {"imdb": {"ensemble": out}}
+
+    return combine
+
+
 def _combine_explore_summary(regimes, variants):
     """2e's verdicts: each variant against the base, TF-IDF against the best neural model on the same
     reviews (chosen on validation), and the finding of 2e."""
@@ -462,6 +567,7 @@ def _combine_explore_summary(regimes, variants):
             **frag,
             "data": ctx.inputs["imdb.data"]["imdb"]["data"],
             "best_rnn": ctx.inputs["imdb.best_rnn"]["imdb"]["best_rnn"],
+            "ensemble": ctx.inputs["imdb.ensemble"]["imdb"]["ensemble"],
             "explore": {
                 **explore,
                 "learning_curve": ctx.inputs["imdb.explore.learning_curve"]["imdb"]["explore"]["learning_curve"],
@@ -490,13 +596,22 @@ def _experiments(cfg: ImdbConfig) -> list[Experiment]:
     exps.append(_baselines_experiment(cfg))
     exps += [_variant_experiment(cfg, v) for v in variants]
     exps.append(_best_rnn_experiment(cfg))
+    exps.append(
+        Experiment(
+            "imdb.ensemble",
+            [],
+            _combine_ensemble(cfg.best_rnn_seeds),
+            needs=("imdb.best_rnn", "imdb.baselines"),
+            description="task 2e: the best recipe and NBSVM averaged, the weight chosen on validation",
+        )
+    )
     exps.append(_learning_curve_experiment(cfg))
     exps.append(
         Experiment(
             "imdb.explore_summary",
             [],
             _combine_explore_summary(tuple(cfg.regimes), variants),
-            needs=("imdb.data", "imdb.baselines", "imdb.best_rnn", "imdb.explore.learning_curve")
+            needs=("imdb.data", "imdb.baselines", "imdb.best_rnn", "imdb.ensemble", "imdb.explore.learning_curve")
             + tuple(f"imdb.{r}" for r in cfg.regimes)
             + tuple(f"imdb.explore.{v}" for v in variants),
             description="task 2e: variants against the base, TF-IDF against the best neural model (by validation)",
@@ -553,6 +668,9 @@ def _main_experiments(cfg: ImdbConfig) -> list[Experiment]:
     return exps
 
 
+ENSEMBLE_MARGINS = "predictions/imdb.baseline.nbsvm.npz"
+
+
 def _uses_full_split(cfg: ImdbConfig) -> bool:
     return cfg.best_rnn_train_size != cfg.train_size or cfg.best_rnn_test_size != cfg.test_size
 
@@ -560,22 +678,37 @@ def _uses_full_split(cfg: ImdbConfig) -> bool:
 def _baselines_experiment(cfg: ImdbConfig) -> Experiment:
     """2e: TF-IDF and NBSVM at every curve size, on the main subset and (when the best recipe uses it)
     on the full split."""
-    sizes = sorted(set(cfg.baseline_sizes))
     full = _uses_full_split(cfg)
-    specs = {str(n): cfg.data_spec(n) for n in sizes} | {"main": cfg.data_spec()}
+    main = cfg.data_spec()
+    specs: dict[str, dict] = {"main": {"spec": main, "also_test": None}}
     if full:
-        specs["full"] = cfg.full_spec()
+        specs["full"] = {"spec": cfg.full_spec(), "also_test": None}
+    # a curve size whose reviews are those of another fit shares it: the main subset itself, or the
+    # full training split (that fit then also scores the main test sample)
+    sources = {}
+    for n in sorted(set(cfg.baseline_sizes)):
+        spec = cfg.data_spec(n)
+        if spec == main:
+            sources[n] = "main"
+        elif full and replace(spec, test_size=cfg.best_rnn_test_size) == specs["full"]["spec"]:
+            sources[n] = "full"
+            specs["full"]["also_test"] = spec
+        else:
+            sources[n] = str(n)
+            specs[str(n)] = {"spec": spec, "also_test": None}
+    # NBSVM on the best recipe's reviews keeps its margins, for the ensemble with the best recipe
+    ensemble_split = "full" if full else "main"
     tasks = []
     for kind in ("tfidf", "nbsvm"):
-        for label, spec in specs.items():
-            kwargs = {"spec": spec, "kind": kind}
-            tasks.append(
-                Task(f"imdb.baseline.{kind}.{label}", baseline_task, kwargs, task_key(kwargs), cost=baseline_cost(spec))
-            )
+        for label, what in specs.items():
+            keep = kind == "nbsvm" and label == ensemble_split
+            kwargs = {**what, "kind": kind, "margins": ENSEMBLE_MARGINS if keep else None}
+            cost = baseline_cost(what["spec"])
+            tasks.append(Task(f"imdb.baseline.{kind}.{label}", baseline_task, kwargs, task_key(kwargs), cost=cost))
     return Experiment(
         "imdb.baselines",
         tasks,
-        _combine_baselines(sizes, full),
+        _combine_baselines(sources, full),
         description="task 2e: TF-IDF and NBSVM on the same splits",
     )
 
@@ -621,6 +754,7 @@ def _best_rnn_experiment(cfg: ImdbConfig) -> Experiment:
             recipe.train,
             cfg.glove,
             weights=True,
+            predictions=True,
         ),
         _combine_best_rnn(cfg, cfg.best_rnn_seeds),
         description="task 2e: the best recipe on the full training set, all test reviews",

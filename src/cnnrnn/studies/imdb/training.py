@@ -5,7 +5,8 @@
 
 One run answers several questions at once: the test accuracy after `answer_epoch` epochs (the
 assignment's 5), and, continuing the same run, the test accuracy of the epoch with the best
-validation accuracy (model selection on validation only) and of the last epoch.
+validation accuracy (model selection on validation only). Only those weights are ever tested: the
+other epochs are seen through the validation reviews alone.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import torch
 from torch import nn
 
 from cnnrnn.data import glove as glove_mod
-from cnnrnn.data.imdb_tensors import Prepared, ReviewTensors, batch_at, bucketed_batches, sorted_batches
+from cnnrnn.data.imdb_tensors import Prepared, ReviewTensors, batch_at, bucketed_batches, eval_order, sorted_batches
 from cnnrnn.data.text import Vocab
 from cnnrnn.errors import CnnrnnError
 from cnnrnn.models.rnn import SentimentRNN
@@ -48,6 +49,9 @@ class TrainSettings:
     # forward passes (training, validation, test) under bfloat16 autocast; the weights, gradients and
     # optimizer stay float32. oneDNN runs the LSTM in bf16 on CPUs with AVX-512 BF16 (bench/profile_tasks.py)
     bf16: bool = False
+    # with bf16: the first fp32_epochs epochs, their validation passes and a test pass after one of them
+    # stay float32, bit for bit the float32 run (the specified answer), and only the continuation runs in bf16
+    fp32_epochs: int = 0
 
 
 @lru_cache(maxsize=2)
@@ -84,8 +88,7 @@ def predict_probabilities(model: nn.Module, split: ReviewTensors, batch_size: in
     was_training = model.training
     model.eval()
     out = torch.empty(len(split))
-    order = torch.argsort(split.lengths_cpu, descending=True, stable=True)
-    for idx in order.split(batch_size):
+    for idx in eval_order(split).split(batch_size):
         (tokens, lengths), _ = batch_at(split, idx)
         out[idx] = model(tokens, lengths).float().cpu()
     model.train(was_training)
@@ -139,9 +142,13 @@ def train_run(
 
     amp = torch.bfloat16 if s.bf16 else None
 
-    def test_now() -> dict:
+    def test_now(epoch: int) -> dict:
+        """The test pass of the weights after `epoch`, in the precision that epoch trained in."""
         batches = sorted_batches(data.test, s.eval_batch_size)
-        return evaluate(model, batches, loss_fn, predict=threshold_predict, amp_dtype=amp)
+        precision = amp if epoch > s.fp32_epochs else None
+        return evaluate(
+            model, batches, loss_fn, predict=threshold_predict, amp_dtype=precision, keep_outputs=keep_probabilities
+        )
 
     def on_epoch(row: dict) -> None:
         if s.diagnostics and model_kwargs.get("cell", "lstm") == "lstm" and not model_kwargs.get("bidirectional"):
@@ -150,8 +157,8 @@ def train_run(
             marks.update(best_val=row["val_accuracy"], best_epoch=row["epoch"])
             if s.select == "best_val":
                 marks["best_state"] = copy.deepcopy(model.state_dict())
-        if row["epoch"] == s.answer_epoch and s.answer_epoch != s.epochs:
-            marks["answer"] = test_now()
+        if row["epoch"] == s.answer_epoch:
+            marks["answer"] = test_now(row["epoch"])
         log(
             f"  {desc} epoch {row['epoch']}: train loss {row['train_loss']:.4f} acc {row['train_accuracy']:.3f} | "
             f"val loss {row['val_loss']:.4f} acc {row['val_accuracy']:.3f} ({row['seconds']:.1f} s)"
@@ -174,23 +181,27 @@ def train_run(
         track_grad_norm=s.diagnostics,
         amp_dtype=amp,
         eval_amp=True,
+        amp_after=s.fp32_epochs,
     )
     train_seconds = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    final = test_now()
-    eval_seconds = time.perf_counter() - t1
     change = float((model.embedding.weight.detach() - emb_before)[1:].norm(dim=1).mean())
-    at_best = final
+    # only the kept weights are tested (those of the best validation epoch, or the last); when they are
+    # the answer epoch's, its test pass already ran on exactly these weights in this precision
+    t1 = time.perf_counter()
+    kept = s.epochs
     if s.select == "best_val" and marks["best_state"] is not None and marks["best_epoch"] != s.epochs:
         model.load_state_dict(marks["best_state"])
-        at_best = test_now()
-    answer = marks["answer"] or final
+        kept = marks["best_epoch"]
+    at_best = marks["answer"] if kept == s.answer_epoch else test_now(kept)
+    eval_seconds = time.perf_counter() - t1
+    answer = marks["answer"] or at_best  # without an answer epoch, the kept weights answer
     extra = {}
     if keep_probabilities:
-        extra["probabilities"] = {
-            k: predict_probabilities(model, split, s.eval_batch_size)
-            for k, split in (("val", data.val), ("test", data.test))
-        }
+        # the test pass of the kept weights already holds them (in length order): no second pass
+        test = torch.empty(len(data.test))
+        test[eval_order(data.test)] = at_best["outputs"]
+        val = predict_probabilities(model, data.val, s.eval_batch_size)
+        extra["probabilities"] = {"val": val, "test": test.tolist()}
     return {
         "history": history,
         "test_accuracy": answer["accuracy"],
@@ -198,7 +209,6 @@ def train_run(
         "answer_epoch": s.answer_epoch or s.epochs,
         "best_epoch": marks["best_epoch"],
         "test_accuracy_at_best": at_best["accuracy"],
-        "test_accuracy_final": final["accuracy"],
         "val_accuracy_at_best": marks["best_val"],
         "train_seconds": train_seconds,
         "eval_seconds": eval_seconds,
