@@ -5,6 +5,7 @@
     .venv/bin/python bench/bf16_paired.py --quick               # smoke run on the quick preset
     .venv/bin/python bench/bf16_paired.py --precision float32   # one of the two (run both at once)
     .venv/bin/python bench/bf16_paired.py --precision none      # the seeds finished in both so far
+    .venv/bin/python bench/bf16_paired.py --compare runs/bench_bf16/float32 runs/main   # two finished runs
 
 Both runs are the default preset's 2b-2d experiments (5 seeds x 3 embedding regimes, the specified
 5 epochs continued to --epochs, no 2e), the same seeds and data, once in float32 and once with
@@ -12,6 +13,11 @@ TrainSettings.bf16; each goes into its own run directory under --out (resumable)
 adopting only if the study draws the same conclusions from both: the same paired verdicts between
 the regimes at 5 epochs and at the best validation epoch, the same seeds stuck at chance. Prints the
 comparison and writes bench/results/bf16_paired.{md,json}.
+
+The presets run the specified epochs in float32 and only the continuation under bf16
+(TrainSettings.fp32_epochs); `--compare FLOAT32_RUN OTHER_RUN` sets the 2b-2d results of two finished
+run directories side by side (e.g. this benchmark's float32 run against `make run`'s), with the same
+conclusions checked, and writes bench/results/bf16_continuation.{md,json}.
 """
 
 from __future__ import annotations
@@ -55,6 +61,60 @@ def facts(results: dict, regimes) -> dict:
     }
 
 
+def _commit(results: dict) -> str:
+    calls = results["run"].get("invocations") or [{}]
+    return str(calls[-1].get("git_commit") or "?")[:7]
+
+
+def compare_runs(a_dir: Path, b_dir: Path) -> int:
+    """The 2b-2d conclusions of two finished runs (float32 first), their differences seed by seed."""
+    regimes = ("scratch", "frozen", "finetune")
+    runs = {d: read_json(d / "results.json") for d in (a_dir, b_dir)}
+    a, b = (facts(runs[d], regimes) for d in (a_dir, b_dir))
+    same = {k: a[k] == b[k] for k in ("verdicts_at_answer", "verdicts_at_best", "stuck_at_chance")}
+    same_answer = a["test_accuracy"] == b["test_accuracy"]
+    lines = [
+        f"## IMDB 2b-2d: {a_dir.name} (float32) against {b_dir.name}",
+        "",
+        f"`python bench/bf16_paired.py --compare {a_dir} {b_dir}`; commits "
+        f"{_commit(runs[a_dir])} / {_commit(runs[b_dir])}.",
+        "",
+        f"| | {a_dir.name} | {b_dir.name} |",
+        "| --- | --- | --- |",
+    ]
+    for key in ("verdicts_at_answer", "verdicts_at_best", "diff_at_answer", "diff_at_best", "stuck_at_chance"):
+        for pair in a[key]:
+            fa, fb = a[key][pair], b[key][pair]
+            if isinstance(fa, float):
+                fa, fb = f"{100 * fa:+.2f} points", f"{100 * fb:+.2f} points"
+            lines.append(f"| {key} {pair} | {fa} | {fb} |")
+
+    def acc(f: dict, k: str, r: str) -> str:
+        return ", ".join(f"{100 * x:.2f}" for x in f[k][r])
+
+    for r in regimes:
+        lines.append(
+            f"| 5-epoch test accuracy per seed, {r} | {acc(a, 'test_accuracy', r)} | {acc(b, 'test_accuracy', r)} |"
+        )
+        lines.append(
+            f"| best-epoch test accuracy per seed, {r} | {acc(a, 'test_accuracy_at_best', r)} | "
+            f"{acc(b, 'test_accuracy_at_best', r)} |"
+        )
+        lines.append(f"| train seconds / run, {r} | {a['train_seconds'][r]:.1f} | {b['train_seconds'][r]:.1f} |")
+    lines += [
+        "",
+        f"The specified 5-epoch answers identical: {'yes' if same_answer else 'NO'}. Same conclusions: "
+        + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in same.items())
+        + ".",
+    ]
+    md = "\n".join(lines) + "\n"
+    print(md)
+    res = REPO / "bench" / "results"
+    atomic_write_text(res / "bf16_continuation.md", md)
+    atomic_write_json(res / "bf16_continuation.json", {"runs": {"float32": a, "other": b}, "same": same})
+    return 0
+
+
 def per_seed(out: Path) -> str:
     """The runs finished in both precisions so far, seed by seed (a markdown table)."""
     lines = [
@@ -91,7 +151,10 @@ def main(argv=None) -> int:
         help="run only one of the two (e.g. both at once in two processes); none: only compare the "
         "runs finished so far, seed by seed (default: both, then the comparison)",
     )
+    ap.add_argument("--compare", nargs=2, metavar=("FLOAT32_RUN", "OTHER_RUN"), help="compare two finished runs")
     args = ap.parse_args(argv)
+    if args.compare:
+        return compare_runs(Path(args.compare[0]), Path(args.compare[1]))
     root = data_root(args.data)
     base = replace(preset_config("quick" if args.quick else "default"), explore=False, long_epochs=args.epochs)
     regimes = tuple(base.regimes)
