@@ -38,6 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from cnnrnn.data.imdb_tensors import bucketed_batches, prepare, sorted_batches  # noqa: E402
+from cnnrnn.models.rnn import fit_nb_ratios  # noqa: E402
 from cnnrnn.models.summary import count_params  # noqa: E402
 from cnnrnn.studies.imdb.config import preset_config  # noqa: E402
 from cnnrnn.studies.imdb.training import TrainSettings, _optimizer, build_rnn  # noqa: E402
@@ -77,6 +78,7 @@ def run_candidate(args: argparse.Namespace) -> dict:
 
     gen = seed_everything(args.seed)
     model = build_rnn(data.vocab, recipe.regime, args.seed, model_kwargs, None)
+    fit_nb_ratios(model, data.train.tokens, data.train.labels)  # as train_run does (a no-op without nb_buckets)
     optimizer = _optimizer(model, settings)
     steps = -(-len(data.train) // settings.batch_size) * settings.epochs
     scheduler, interval = None, "epoch"

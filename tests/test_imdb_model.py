@@ -144,7 +144,41 @@ def test_extra_embedding_and_bigrams_feed_the_rnn():
     assert model.extra_embedding.weight.grad[tokens[0, 0]].abs().sum() > 0
 
 
-@pytest.mark.parametrize("kw", [{"bigram_dim": 4}, {"bigram_buckets": 64}, {"extra_embedding_dim": -1}])
+def test_naive_bayes_inputs_are_fixed_log_count_ratios_of_the_training_reviews(tmp_path):
+    from cnnrnn.models.rnn import fit_nb_ratios, log_count_ratios
+
+    # word 3 only in positive reviews, word 4 only in negative ones, word 5 in both
+    tokens = torch.tensor([[3, 5, 3, 0], [3, 5, 0, 0], [4, 5, 0, 0], [4, 4, 5, 0]])
+    labels = torch.tensor([1.0, 1.0, 0.0, 0.0])
+    r = log_count_ratios(tokens, labels, 8)
+    assert r[0] == 0 and r[3] > 0 > r[4] and abs(r[5]) < 1e-6  # counted once per review: 3 is 2 vs 0
+    assert r[3] == pytest.approx(-r[4])
+    torch.manual_seed(0)
+    plain = SentimentRNN(8, embedding_dim=4, hidden_dim=3, pooling="mean")
+    torch.manual_seed(0)
+    model = SentimentRNN(8, embedding_dim=4, hidden_dim=3, pooling="mean", nb_buckets=32)
+    # two more inputs per token, and no parameter more: the ratios are buffers
+    assert torch.equal(plain.embedding.weight, model.embedding.weight)
+    assert model.rnn.input_size == 4 + 2 and sum(1 for _ in model.parameters()) == sum(1 for _ in plain.parameters())
+    fit_nb_ratios(model, tokens, labels)
+    assert torch.equal(model.nb_word, r) and model.nb_bigram[0] == 0
+    assert {"nb_word", "nb_bigram"} <= set(model.state_dict())  # saved with the weights
+    lengths = (tokens != 0).sum(1)
+    model(tokens, lengths).sum().backward()
+    assert model.nb_word.grad is None  # never trained
+    # the ratios travel with the weights file: a fresh model filled from it predicts the same
+    from cnnrnn.train import load_weights_into, weights_bytes
+
+    path = tmp_path / "nb.safetensors"
+    path.write_bytes(weights_bytes(model))
+    again = load_weights_into(SentimentRNN(8, embedding_dim=4, hidden_dim=3, pooling="mean", nb_buckets=32), path)
+    assert torch.equal(again.nb_bigram, model.nb_bigram)
+    assert torch.equal(again.eval()(tokens, lengths), model.eval()(tokens, lengths))
+
+
+@pytest.mark.parametrize(
+    "kw", [{"bigram_dim": 4}, {"bigram_buckets": 64}, {"extra_embedding_dim": -1}, {"nb_buckets": 1}]
+)
 def test_extra_inputs_reject_inconsistent_sizes(kw):
     with pytest.raises(ValueError):
         SentimentRNN(40, embedding_dim=8, hidden_dim=6, **kw)

@@ -30,7 +30,12 @@ default, and then the model is exactly the one without them):
 - `bigram_buckets` x `bigram_dim`: an embedding of each token's word bigram (the previous token
   and this one; the first token pairs with a start marker), hashed from the two word ids into
   `bigram_buckets` rows, as fastText does. It gives the RNN the bag of bigrams' strongest
-  features ("not good", "at all") at the cost of one lookup per token.
+  features ("not good", "at all") at the cost of one lookup per token;
+- `nb_buckets`: two fixed numbers per token, the naive-Bayes log-count ratios (Wang and Manning
+  2012) of its word and of its hashed word bigram, r = log((p / |p|) / (q / |q|)) over the training
+  reviews that contain it (`fit_nb_ratios`): the evidence NBSVM weighs, handed to the RNN as input,
+  which it can then read in context (negation, contrast) instead of summing it. They are buffers,
+  not parameters: saved with the weights, never trained.
 """
 
 from __future__ import annotations
@@ -88,6 +93,7 @@ class SentimentRNN(nn.Module):
         extra_embedding_dim: int = 0,
         bigram_buckets: int = 0,
         bigram_dim: int = 0,
+        nb_buckets: int = 0,
     ) -> None:
         super().__init__()
         if cell not in CELLS:
@@ -104,7 +110,9 @@ class SentimentRNN(nn.Module):
         # model cannot lean on a few dimensions (a regulariser for fine-tuned word vectors)
         self.embedding_dropout = nn.Dropout1d(embedding_dropout) if embedding_dropout > 0 else nn.Identity()
         inter_dropout = lstm_dropout_prob if num_layers > 1 else 0.0  # it only acts between layers
-        input_dim = embedding_dim + extra_embedding_dim + bigram_dim
+        if nb_buckets < 0 or nb_buckets == 1:
+            raise ValueError("nb_buckets must be 0 (off) or > 1")
+        input_dim = embedding_dim + extra_embedding_dim + bigram_dim + (2 if nb_buckets else 0)
         if bidirectional and not self.packed:
             # one single-layer RNN per layer and direction (same parameters as nn.LSTM(bidirectional=True))
             self.layers = nn.ModuleList(
@@ -139,6 +147,11 @@ class SentimentRNN(nn.Module):
             if emb is not None:
                 with torch.no_grad():
                     emb.weight[0].zero_()  # padding row
+        self.nb_buckets = nb_buckets
+        if nb_buckets:
+            # zeros until fit_nb_ratios sets them from the training reviews; row 0 (padding) stays 0
+            self.register_buffer("nb_word", torch.zeros(vocab_size))
+            self.register_buffer("nb_bigram", torch.zeros(nb_buckets))
 
     def _bidirectional_gather(self, emb: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         x = emb
@@ -153,12 +166,15 @@ class SentimentRNN(nn.Module):
     def thought_vector(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """The review representation fed to the classifier, (N, hidden_dim x directions)."""
         emb = self.embedding(tokens)
-        if self.extra_embedding is not None or self.bigram_embedding is not None:
+        if self.extra_embedding is not None or self.bigram_embedding is not None or self.nb_buckets:
             parts = [emb]
             if self.extra_embedding is not None:
                 parts.append(self.extra_embedding(tokens))
             if self.bigram_embedding is not None:
                 parts.append(self.bigram_embedding(bigram_ids(tokens, self.bigram_buckets)))
+            if self.nb_buckets:
+                nb = [self.nb_word[tokens], self.nb_bigram[bigram_ids(tokens, self.nb_buckets)]]
+                parts.append(torch.stack(nb, dim=2).to(emb.dtype))
             emb = torch.cat(parts, dim=2)
         if not isinstance(self.embedding_dropout, nn.Identity):
             emb = self.embedding_dropout(emb.transpose(1, 2)).transpose(1, 2)  # (N, C, L): per channel
@@ -195,6 +211,39 @@ class SentimentRNN(nn.Module):
         # the sigmoid in float32 also under bf16 autocast: in bfloat16 every logit above ~5.5 rounds to
         # P = 1.0 exactly, and BCELoss then passes no gradient for a confidently wrong review
         return torch.sigmoid(logits.float()).squeeze(1)
+
+
+def log_count_ratios(ids: torch.Tensor, labels: torch.Tensor, size: int, alpha: float = 1.0) -> torch.Tensor:
+    """r[i] = log((p_i / |p|_1) / (q_i / |q|_1)) with p_i = alpha + the positive reviews that contain id i
+    (each review counted once, binarised as NBSVM does) and q_i the same over the negative ones; id 0
+    (padding) gets 0. `ids`: (N, L) per review, `labels`: (N,) 0/1.
+
+    >>> [round(x, 3) for x in log_count_ratios(torch.tensor([[1, 2], [1, 0]]), torch.tensor([1.0, 0.0]), 3).tolist()]
+    [0.0, -0.288, 0.405]
+    """
+    n, length = ids.shape
+    rows = torch.arange(n).unsqueeze(1).expand(n, length)
+    pairs = torch.unique((rows * size + ids).flatten())  # (review, id) once each
+    review, idx = pairs // size, pairs % size
+    pos = labels[review].double()
+    p = alpha + torch.bincount(idx, weights=pos, minlength=size)
+    q = alpha + torch.bincount(idx, weights=1 - pos, minlength=size)
+    p[0] = q[0] = 1.0  # padding is no feature: out of the sums, r = 0
+    p_sum, q_sum = p[1:].sum(), q[1:].sum()
+    r = torch.log((p / p_sum) / (q / q_sum)).float()
+    r[0] = 0.0
+    return r
+
+
+@torch.no_grad()
+def fit_nb_ratios(model: SentimentRNN, tokens: torch.Tensor, labels: torch.Tensor) -> None:
+    """Set a model's naive-Bayes inputs (`nb_buckets`) from training reviews (token ids (N, L) and
+    0/1 labels): the log-count ratio of every word and of every hashed bigram. Training reviews only."""
+    if not model.nb_buckets:
+        return
+    tokens, labels = tokens.cpu(), labels.cpu()
+    model.nb_word.copy_(log_count_ratios(tokens, labels, model.nb_word.numel()))
+    model.nb_bigram.copy_(log_count_ratios(bigram_ids(tokens, model.nb_buckets), labels, model.nb_buckets))
 
 
 class SimpleLSTM(SentimentRNN):

@@ -150,23 +150,28 @@ def lstm_saturation(model, tokens: torch.Tensor, lengths: torch.Tensor, threshol
     model.eval()
     emb = model.embedding(tokens)
     rnn = model.rnn
-    w_ih, w_hh = rnn.weight_ih_l0, rnn.weight_hh_l0
-    b = rnn.bias_ih_l0 + rnn.bias_hh_l0
-    hidden = w_hh.shape[1]
-    first = torch.nn.LSTM(emb.shape[2], hidden, batch_first=True).to(emb.device)
-    first.load_state_dict(
-        {"weight_ih_l0": w_ih, "weight_hh_l0": w_hh, "bias_ih_l0": rnn.bias_ih_l0, "bias_hh_l0": rnn.bias_hh_l0}
-    )
-    h1, _ = first(emb)
+    hidden = rnn.hidden_size
+    # the network layer by layer (in eval mode there is no dropout between layers, so this is its
+    # forward pass), keeping the first layer's outputs for the gates and the last layer's for the states
+    x, outputs = emb, []
+    for k in range(rnn.num_layers):
+        layer = torch.nn.LSTM(x.shape[2], hidden, batch_first=True).to(emb.device)
+        layer.load_state_dict(
+            {f"{n}_l0": getattr(rnn, f"{n}_l{k}") for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+        )
+        x, _ = layer(x)
+        outputs.append(x)
+    h1, out = outputs[0], outputs[-1]
     h_prev = torch.cat([torch.zeros_like(h1[:, :1]), h1[:, :-1]], dim=1)
-    gates = emb @ w_ih.t() + h_prev @ w_hh.t() + b  # (N, T, 4H): i, f, g, o
-    i, f, _, o = gates.split(hidden, dim=2)
+    # the pre-activations of the input, forget and output gates (PyTorch's order: i, f, g, o); the cell
+    # candidate g is a tanh, not a gate
+    ifo = torch.cat([torch.arange(0, 2 * hidden), torch.arange(3 * hidden, 4 * hidden)]).to(emb.device)
+    b = (rnn.bias_ih_l0 + rnn.bias_hh_l0)[ifo]
+    sig = torch.sigmoid(emb @ rnn.weight_ih_l0[ifo].t() + h_prev @ rnn.weight_hh_l0[ifo].t() + b)
     mask = (
         torch.arange(tokens.shape[1], device=tokens.device).unsqueeze(0) < lengths.to(tokens.device).unsqueeze(1)
     ).unsqueeze(2)
-    sig = torch.sigmoid(torch.cat([i, f, o], dim=2))
     saturated = ((sig < threshold) | (sig > 1 - threshold)) & mask
-    out, _ = rnn(emb)
     state = (out.abs() > 0.95) & mask
     if was_training:
         model.train()

@@ -23,7 +23,7 @@ from cnnrnn.data import glove as glove_mod
 from cnnrnn.data.imdb_tensors import Prepared, ReviewTensors, batch_at, bucketed_batches, eval_order, sorted_batches
 from cnnrnn.data.text import Vocab
 from cnnrnn.errors import CnnrnnError
-from cnnrnn.models.rnn import SentimentRNN
+from cnnrnn.models.rnn import SentimentRNN, fit_nb_ratios
 from cnnrnn.models.summary import count_params
 from cnnrnn.studies.imdb import analysis
 from cnnrnn.train import evaluate, fit, linear_decay_lambda, threshold_predict
@@ -130,6 +130,7 @@ def train_run(
     device = torch.device(device)
     gen = seed_everything(seed)
     model = build_rnn(data.vocab, regime, seed, model_kwargs, glove).to(device)
+    fit_nb_ratios(model, data.train.tokens, data.train.labels)  # a no-op unless the model reads them
     emb_before = model.embedding.weight.detach().clone()
     optimizer = _optimizer(model, s)
     steps = -(-len(data.train) // s.batch_size) * s.epochs
