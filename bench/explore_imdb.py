@@ -37,11 +37,11 @@ from torch import nn
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from cnnrnn.data.imdb_tensors import bucketed_batches, prepare, sorted_batches  # noqa: E402
+from cnnrnn.data.imdb_tensors import prepare, sorted_batches  # noqa: E402
 from cnnrnn.models.rnn import fit_nb_ratios  # noqa: E402
 from cnnrnn.models.summary import count_params  # noqa: E402
 from cnnrnn.studies.imdb.config import preset_config  # noqa: E402
-from cnnrnn.studies.imdb.training import TrainSettings, _optimizer, build_rnn  # noqa: E402
+from cnnrnn.studies.imdb.training import TrainSettings, _optimizer, build_rnn, training_batches  # noqa: E402
 from cnnrnn.train import fit, linear_decay_lambda, threshold_predict  # noqa: E402
 from cnnrnn.utils.seed import seed_everything  # noqa: E402
 
@@ -100,7 +100,7 @@ def run_candidate(args: argparse.Namespace) -> dict:
     t0, cpu0 = time.perf_counter(), time.process_time()
     history = fit(
         model,
-        lambda epoch: bucketed_batches(data.train, settings.batch_size, gen),
+        training_batches(model, data.train, settings.batch_size, gen),
         lambda: sorted_batches(data.val, settings.eval_batch_size),
         nn.BCELoss(),
         optimizer,

@@ -182,3 +182,34 @@ def test_naive_bayes_inputs_are_fixed_log_count_ratios_of_the_training_reviews(t
 def test_extra_inputs_reject_inconsistent_sizes(kw):
     with pytest.raises(ValueError):
         SentimentRNN(40, embedding_dim=8, hidden_dim=6, **kw)
+
+
+def test_naive_bayes_inputs_of_a_training_review_never_hold_its_own_label():
+    from cnnrnn.data.imdb_tensors import ReviewTensors, bucketed_batches
+    from cnnrnn.models.rnn import fit_nb_ratios, log_count_ratios
+    from cnnrnn.studies.imdb.training import NB_FOLDS, training_batches
+
+    g = torch.Generator().manual_seed(0)
+    tokens = torch.randint(1, 30, (40, 6), generator=g)
+    labels = (torch.rand(40, generator=g) > 0.5).float()
+    split = ReviewTensors(tokens, torch.full((40,), 6), labels, torch.full((40,), 6))
+    model = SentimentRNN(30, embedding_dim=4, hidden_dim=3, nb_buckets=64)
+    fit_nb_ratios(model, tokens, labels)
+    full = model.nb_word.clone()
+    batches = training_batches(model, split, 8, torch.Generator().manual_seed(1))
+    fold = torch.randperm(40, generator=torch.Generator().manual_seed(1)) % NB_FOLDS  # its first draw
+    seen = []
+    for (batch_tokens, _), _ in batches(1):
+        rows = [int((tokens == t).all(1).nonzero()[0]) for t in batch_tokens]
+        k = int(fold[rows[0]])
+        assert all(int(fold[r]) == k for r in rows)  # one fold per batch
+        # the ratios in force come from the other fold's reviews only
+        assert torch.allclose(model.nb_word, log_count_ratios(tokens[fold != k], labels[fold != k], 30))
+        seen += rows
+    assert sorted(seen) == list(range(40))
+    assert torch.equal(model.nb_word, full)  # all training reviews again after the epoch
+    # without naive-Bayes inputs: exactly the usual bucketed batches
+    plain = SentimentRNN(30, embedding_dim=4, hidden_dim=3)
+    a = [b[1] for b in training_batches(plain, split, 8, torch.Generator().manual_seed(1))(1)]
+    b = [b[1] for b in bucketed_batches(split, 8, torch.Generator().manual_seed(1))]
+    assert len(a) == len(b) and all(torch.equal(x, y) for x, y in zip(a, b))
