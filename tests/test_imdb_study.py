@@ -91,6 +91,19 @@ def test_bf16_continuation_keeps_the_float32_answer_bit_for_bit(tmp_path):
     assert hybrid["history"][2]["train_loss"] != fp32["history"][2]["train_loss"]  # epoch 3 ran in bf16
 
 
+def test_cli_best_rnn_alone_brings_its_baselines_and_the_ensemble(tmp_path):
+    root, glove = tiny_data(tmp_path)
+    out = tmp_path / "run"
+    argv = ["imdb", "--preset", "quick", "--best-rnn", "--seeds", "1", "--out", str(out), "--data", str(root)]
+    argv += ["--glove", str(glove), "--embedding-dim", "8", "--jobs", "1"]
+    assert main(argv) == 0
+    imdb = json.loads((out / "results.json").read_text())["imdb"]
+    assert {"best_rnn", "ensemble", "tfidf", "nbsvm"} <= set(imdb) and not {"scratch", "explore"} & set(imdb)
+    ens = imdb["ensemble"]
+    assert ens["test_size"] == imdb["best_rnn"]["test_size"] == imdb["nbsvm"]["test_size"]
+    assert 0 <= ens["weight_rnn"][0] <= 1 and (out / "predictions" / "imdb.best_rnn.seed0.npz").is_file()
+
+
 def test_convergence_verdict():
     def hist(train, val):
         return [{"train_loss": t, "val_loss": v, "val_accuracy": 0.5} for t, v in zip(train, val)]
