@@ -213,3 +213,18 @@ def test_naive_bayes_inputs_of_a_training_review_never_hold_its_own_label():
     a = [b[1] for b in training_batches(plain, split, 8, torch.Generator().manual_seed(1))(1)]
     b = [b[1] for b in bucketed_batches(split, 8, torch.Generator().manual_seed(1))]
     assert len(a) == len(b) and all(torch.equal(x, y) for x, y in zip(a, b))
+
+
+def test_the_saturation_probe_draws_what_it_always_drew_from_the_global_generator():
+    # training's dropout draws from the global generator after each epoch's probe: a probe that drew
+    # more would change every later epoch, the specified 5-epoch answer included
+    from cnnrnn.studies.imdb.analysis import lstm_saturation
+
+    model = SentimentRNN(30, embedding_dim=6, hidden_dim=5, num_layers=2)
+    tokens, lengths = torch.randint(1, 30, (4, 7)), torch.tensor([7, 5, 3, 1])
+    torch.manual_seed(3)
+    lstm_saturation(model, tokens, lengths)
+    after_probe = torch.rand(3)
+    torch.manual_seed(3)
+    torch.nn.LSTM(6, 5, batch_first=True)  # what the probe has always drawn: one first-layer LSTM
+    assert torch.equal(after_probe, torch.rand(3))

@@ -102,6 +102,9 @@ def test_enough_seeds_state_the_studys_winner(seeded):
     # the ensemble: the sentences say exactly the study's two verdicts
     from cnnrnn.report.imdb import _ENSEMBLE_VS_NBSVM, _ENSEMBLE_VS_RNN
 
+    # ... and the one sentence on what made the difference comes from the recipe's validation record
+    sel = found["2e"]["best_rnn"]["selection"]
+    assert f"What made the difference, by the validation record ({code(sel['record'])}, seed 0)" in text["2e"]
     ens = found["2e"]["ensemble"]
     assert ens["vs_rnn"] in ("ensemble", "best recipe", "no difference") and ens["accuracy"]["n"] == n
     assert _ENSEMBLE_VS_RNN[ens["vs_rnn"]] in text["2e"] and _ENSEMBLE_VS_NBSVM[ens["vs_nbsvm"]] in text["2e"]

@@ -431,6 +431,12 @@ def _2e_best_rnn(e: Results) -> str:
         f"reviews it reaches *{pm(acc, 2)}* ({_seeds_phrase(acc['n'])}, {duration(b['seconds'])}"
         " of training per seed). "
     )
+    sel = b.get("selection")
+    if sel:  # the validation record's one sentence on what made the difference
+        text += (
+            f"What made the difference, by the validation record ({code(sel['record'])}, seed 0): "
+            f"{esc(sel['change'])}, {pct(sel['with'], 2)} on validation against {pct(sel['without'], 2)} without. "
+        )
     if not full:
         text += "This preset did not train it on the full split, so it is not set beside the published numbers. "
         return (text + _2e_ensemble(e)).strip()

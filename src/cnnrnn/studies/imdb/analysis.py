@@ -153,9 +153,17 @@ def lstm_saturation(model, tokens: torch.Tensor, lengths: torch.Tensor, threshol
     hidden = rnn.hidden_size
     # the network layer by layer (in eval mode there is no dropout between layers, so this is its
     # forward pass), keeping the first layer's outputs for the gates and the last layer's for the states
+    # Creating an LSTM draws its initial weights from the global generator, which training's dropout
+    # also draws from: the probe must draw exactly what it always drew (one first-layer LSTM), or the
+    # runs after it, the specified 5-epoch answer included, would change. The other layers are created
+    # with the generator's state put back.
     x, outputs = emb, []
     for k in range(rnn.num_layers):
-        layer = torch.nn.LSTM(x.shape[2], hidden, batch_first=True).to(emb.device)
+        if k == 0:
+            layer = torch.nn.LSTM(x.shape[2], hidden, batch_first=True).to(emb.device)
+        else:
+            with torch.random.fork_rng(devices=[]):
+                layer = torch.nn.LSTM(x.shape[2], hidden, batch_first=True).to(emb.device)
         layer.load_state_dict(
             {f"{n}_l0": getattr(rnn, f"{n}_l{k}") for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
         )
@@ -345,6 +353,7 @@ def finding_2e(imdb: dict) -> Finding2e:
             "accuracy": best["test_accuracy"],
             "seconds": best["train_seconds"]["mean"],
             "full_data": bool(best["full_data"]),
+            "selection": best.get("selection"),
         },
         literature=groups,
         literature_too_few_seeds=too_few,

@@ -401,6 +401,7 @@ def _combine_best_rnn(cfg: ImdbConfig, seeds: list[int]):
             "imdb": {
                 "best_rnn": {
                     "description": recipe.description,
+                    "selection": recipe.selection,
                     "model": recipe.model,
                     "training": asdict(recipe.train),
                     "max_seq_len": recipe.max_seq_len,
