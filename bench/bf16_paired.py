@@ -61,6 +61,18 @@ def facts(results: dict, regimes) -> dict:
     }
 
 
+def _conclusion_rows(a: dict, b: dict) -> list[str]:
+    """Table rows: the verdicts, differences and stuck seeds of two runs' facts, side by side."""
+    rows = []
+    for key in ("verdicts_at_answer", "verdicts_at_best", "diff_at_answer", "diff_at_best", "stuck_at_chance"):
+        for pair in a[key]:
+            fa, fb = a[key][pair], b[key][pair]
+            if isinstance(fa, float):
+                fa, fb = f"{100 * fa:+.2f} points", f"{100 * fb:+.2f} points"
+            rows.append(f"| {key} {pair} | {fa} | {fb} |")
+    return rows
+
+
 def _commit(results: dict) -> str:
     calls = results["run"].get("invocations") or [{}]
     return str(calls[-1].get("git_commit") or "?")[:7]
@@ -82,12 +94,7 @@ def compare_runs(a_dir: Path, b_dir: Path) -> int:
         f"| | {a_dir.name} | {b_dir.name} |",
         "| --- | --- | --- |",
     ]
-    for key in ("verdicts_at_answer", "verdicts_at_best", "diff_at_answer", "diff_at_best", "stuck_at_chance"):
-        for pair in a[key]:
-            fa, fb = a[key][pair], b[key][pair]
-            if isinstance(fa, float):
-                fa, fb = f"{100 * fa:+.2f} points", f"{100 * fb:+.2f} points"
-            lines.append(f"| {key} {pair} | {fa} | {fb} |")
+    lines += _conclusion_rows(a, b)
 
     def acc(f: dict, k: str, r: str) -> str:
         return ", ".join(f"{100 * x:.2f}" for x in f[k][r])
@@ -180,12 +187,7 @@ def main(argv=None) -> int:
         "| | float32 | bfloat16 |",
         "| --- | --- | --- |",
     ]
-    for key in ("verdicts_at_answer", "verdicts_at_best", "diff_at_answer", "diff_at_best", "stuck_at_chance"):
-        for pair in a[key]:
-            fa, fb = a[key][pair], b[key][pair]
-            if isinstance(fa, float):
-                fa, fb = f"{100 * fa:+.2f} points", f"{100 * fb:+.2f} points"
-            lines.append(f"| {key} {pair} | {fa} | {fb} |")
+    lines += _conclusion_rows(a, b)
     for r in regimes:
         lines.append(f"| train seconds / run, {r} | {a['train_seconds'][r]:.1f} | {b['train_seconds'][r]:.1f} |")
     lines += ["", "Same conclusions: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in same.items()) + "."]

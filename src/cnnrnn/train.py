@@ -52,8 +52,12 @@ def threshold_predict(output: torch.Tensor) -> torch.Tensor:
     return (output >= 0.5).to(output.dtype)
 
 
-def _forward(model: nn.Module, inputs) -> torch.Tensor:
-    return model(*inputs) if isinstance(inputs, tuple) else model(inputs)
+def _forward(model: nn.Module, inputs, amp_dtype: torch.dtype | None = None, device_type: str = "cpu") -> torch.Tensor:
+    """model(*inputs) (or model(inputs)); with `amp_dtype` under autocast, the output back in float32."""
+    if amp_dtype is None:
+        return model(*inputs) if isinstance(inputs, tuple) else model(inputs)
+    with torch.autocast(device_type, dtype=amp_dtype):
+        return _forward(model, inputs).float()
 
 
 def train_one_epoch(
@@ -84,12 +88,7 @@ def train_one_epoch(
     params = [p for p in model.parameters() if p.requires_grad]
     for inputs, targets in batches:
         optimizer.zero_grad(set_to_none=True)
-        if amp_dtype is None:
-            output = _forward(model, inputs)
-        else:
-            with torch.autocast(targets.device.type, dtype=amp_dtype):
-                output = _forward(model, inputs)
-            output = output.float()
+        output = _forward(model, inputs, amp_dtype, targets.device.type)
         loss = loss_fn(output, targets)
         loss.backward()
         if grad_clip is not None or track_grad_norm:
@@ -140,12 +139,7 @@ def evaluate(
     n = 0
     outs, tgts = [], []
     for inputs, targets in batches:
-        if amp_dtype is None:
-            output = _forward(model, inputs)
-        else:
-            with torch.autocast(targets.device.type, dtype=amp_dtype):
-                output = _forward(model, inputs)
-            output = output.float()
+        output = _forward(model, inputs, amp_dtype, targets.device.type)
         bs = targets.shape[0]
         batch_loss = loss_fn(output, targets) * bs
         batch_correct = (predict(output) == targets).sum()

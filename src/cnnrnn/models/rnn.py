@@ -236,14 +236,25 @@ def log_count_ratios(ids: torch.Tensor, labels: torch.Tensor, size: int, alpha: 
 
 
 @torch.no_grad()
+def nb_ratios(model: SentimentRNN, tokens: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The log-count ratios of every word and of every hashed bigram of `model`'s naive-Bayes inputs,
+    from reviews (token ids (N, L) and 0/1 labels), on the device of its buffers."""
+    tokens, labels = tokens.cpu(), labels.cpu()
+    word = log_count_ratios(tokens, labels, model.nb_word.numel())
+    bigram = log_count_ratios(bigram_ids(tokens, model.nb_buckets), labels, model.nb_buckets)
+    return word.to(model.nb_word.device), bigram.to(model.nb_bigram.device)
+
+
+@torch.no_grad()
+def set_nb_ratios(model: SentimentRNN, ratios: tuple[torch.Tensor, torch.Tensor]) -> None:
+    model.nb_word.copy_(ratios[0]), model.nb_bigram.copy_(ratios[1])
+
+
 def fit_nb_ratios(model: SentimentRNN, tokens: torch.Tensor, labels: torch.Tensor) -> None:
     """Set a model's naive-Bayes inputs (`nb_buckets`) from training reviews (token ids (N, L) and
     0/1 labels): the log-count ratio of every word and of every hashed bigram. Training reviews only."""
-    if not model.nb_buckets:
-        return
-    tokens, labels = tokens.cpu(), labels.cpu()
-    model.nb_word.copy_(log_count_ratios(tokens, labels, model.nb_word.numel()))
-    model.nb_bigram.copy_(log_count_ratios(bigram_ids(tokens, model.nb_buckets), labels, model.nb_buckets))
+    if model.nb_buckets:
+        set_nb_ratios(model, nb_ratios(model, tokens, labels))
 
 
 class SimpleLSTM(SentimentRNN):

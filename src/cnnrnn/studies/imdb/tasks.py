@@ -499,12 +499,10 @@ def _combine_ensemble(seeds: list[int]):
 
         nb = load(ENSEMBLE_MARGINS)
         labels = {k: nb[f"{k}_labels"] for k in ("val", "test")}
-        runs = []
-        for seed in seeds:
-            p = load(f"predictions/imdb.best_rnn.seed{seed}.npz")
-            if any(not np.array_equal(p[f"{k}_labels"], labels[k]) for k in ("val", "test")):
-                raise CnnrnnError("the best recipe's and NBSVM's reviews differ: no ensemble can be formed")
-            runs.append(ensemble.rnn_nbsvm_ensemble(p, nb, labels))
+        probs = [load(f"predictions/imdb.best_rnn.seed{seed}.npz") for seed in seeds]
+        if any(not np.array_equal(p[f"{k}_labels"], labels[k]) for p in probs for k in ("val", "test")):
+            raise CnnrnnError("the best recipe's and NBSVM's reviews differ: no ensemble can be formed")
+        runs = [ensemble.rnn_nbsvm_ensemble(p, nb, labels) for p in probs]
         out = {
             "seeds": seeds,
             "per_seed": runs,
@@ -527,10 +525,7 @@ def _combine_ensemble(seeds: list[int]):
         }
         out["vs_nbsvm"] = verdicts.against_reference(out["test_accuracy"], out["nbsvm_test_accuracy"])
         if len(seeds) > 1:
-            mean = {
-                k: np.mean([load(f"predictions/imdb.best_rnn.seed{s}.npz")[k] for s in seeds], axis=0)
-                for k in ("val", "test")
-            }
+            mean = {k: np.mean([p[k] for p in probs], axis=0) for k in ("val", "test")}
             out["seed_average"] = ensemble.rnn_nbsvm_ensemble(mean, nb, labels)
         return {"imdb": {"ensemble": out}}
 

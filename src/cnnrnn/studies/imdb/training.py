@@ -23,7 +23,7 @@ from cnnrnn.data import glove as glove_mod
 from cnnrnn.data.imdb_tensors import Prepared, ReviewTensors, batch_at, bucketed_batches, eval_order, sorted_batches
 from cnnrnn.data.text import Vocab
 from cnnrnn.errors import CnnrnnError
-from cnnrnn.models.rnn import SentimentRNN, fit_nb_ratios
+from cnnrnn.models.rnn import SentimentRNN, fit_nb_ratios, nb_ratios, set_nb_ratios
 from cnnrnn.models.summary import count_params
 from cnnrnn.studies.imdb import analysis
 from cnnrnn.train import evaluate, fit, linear_decay_lambda, threshold_predict
@@ -103,6 +103,11 @@ def _subset(split: ReviewTensors, idx: torch.Tensor) -> ReviewTensors:
     return ReviewTensors(split.tokens[idx_d], split.lengths[idx_d], split.labels[idx_d], split.lengths_cpu[idx])
 
 
+def _tokens_labels(split: ReviewTensors, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    sub = _subset(split, mask.nonzero().squeeze(1))
+    return sub.tokens, sub.labels
+
+
 def training_batches(model: SentimentRNN, split: ReviewTensors, batch_size: int, gen: torch.Generator):
     """`train_batches(epoch)` for fit: bucketed batches of `split`. For a model with naive-Bayes inputs
     (nb_buckets) the ratios a training review sees are cross-fitted: the reviews are split once into
@@ -115,14 +120,11 @@ def training_batches(model: SentimentRNN, split: ReviewTensors, batch_size: int,
         return lambda epoch: bucketed_batches(split, batch_size, gen)
     full = (model.nb_word.clone(), model.nb_bigram.clone())
     fold = torch.randperm(len(split), generator=gen) % NB_FOLDS
-    parts = []
-    for k in range(NB_FOLDS):
-        inside, outside = (fold == k).nonzero().squeeze(1), (fold != k).nonzero().squeeze(1)
-        fit_nb_ratios(
-            model, split.tokens[outside.to(split.tokens.device)], split.labels[outside.to(split.labels.device)]
-        )
-        parts.append((_subset(split, inside), (model.nb_word.clone(), model.nb_bigram.clone())))
-    model.nb_word.copy_(full[0]), model.nb_bigram.copy_(full[1])
+    # per fold: its reviews, and the ratios fitted on the other folds' reviews
+    parts = [
+        (_subset(split, (fold == k).nonzero().squeeze(1)), nb_ratios(model, *_tokens_labels(split, fold != k)))
+        for k in range(NB_FOLDS)
+    ]
 
     def batches(epoch: int):
         plan = [(k, b) for k, (sub, _) in enumerate(parts) for b in bucketed_batches(sub, batch_size, gen)]
@@ -130,10 +132,10 @@ def training_batches(model: SentimentRNN, split: ReviewTensors, batch_size: int,
         for i in torch.randperm(len(plan), generator=gen).tolist():
             k, batch = plan[i]
             if k != current:
-                model.nb_word.copy_(parts[k][1][0]), model.nb_bigram.copy_(parts[k][1][1])
+                set_nb_ratios(model, parts[k][1])
                 current = k
             yield batch
-        model.nb_word.copy_(full[0]), model.nb_bigram.copy_(full[1])
+        set_nb_ratios(model, full)
 
     return batches
 
