@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+import cnnrnn.models.gru as gru_mod
 from cnnrnn.models.rnn import POOLING, SentimentRNN, SimpleLSTM, bigram_ids, reverse_within_length
 
 
@@ -52,6 +53,46 @@ def test_gather_equals_packed(cell, pooling, bidirectional):
     else:
         gather.load_state_dict(packed.state_dict())
     torch.testing.assert_close(gather(tokens, lengths), packed(tokens, lengths))
+
+
+def _values_and_grads(model, tokens, lengths, stacked: bool):
+    model.use_stacked_gru = stacked
+    model.zero_grad()
+    out = model(tokens, lengths)
+    (out * torch.arange(1, len(out) + 1, dtype=out.dtype)).sum().backward()
+    return out.detach(), {k: p.grad.clone() for k, p in model.named_parameters() if p.grad is not None}
+
+
+@pytest.mark.parametrize("chunk", [gru_mod.CHUNK_NUMBERS, 2 * (2 * 4 * 3 * 6)])  # one chunk; chunks of 2 steps
+def test_stacked_gru_is_nn_gru_values_and_gradients(monkeypatch, chunk):
+    """models/gru.py's handwritten GRU (both directions in one loop, its own backward pass) against
+    nn.GRU run by autograd: in float64 the same numbers to rounding, for the outputs and every gradient,
+    also when its buffers are cut into several chunks of time steps."""
+    monkeypatch.setattr(gru_mod, "CHUNK_NUMBERS", chunk)
+    tokens, lengths = batch()
+    torch.manual_seed(0)
+    kw = dict(embedding_dim=8, hidden_dim=6, num_layers=2, cell="gru", bidirectional=True, pooling="meanmax")
+    model = SentimentRNN(40, **kw, dropout_prob=0.0, lstm_dropout_prob=0.0).double()
+    ref_out, ref_grads = _values_and_grads(model, tokens, lengths, stacked=False)
+    out, grads = _values_and_grads(model, tokens, lengths, stacked=True)
+    torch.testing.assert_close(out, ref_out, rtol=1e-12, atol=1e-12)
+    assert grads.keys() == ref_grads.keys() and "layers.0.1.weight_hh_l0" in grads
+    for name, g in grads.items():
+        torch.testing.assert_close(g, ref_grads[name], rtol=1e-10, atol=1e-12, msg=name)
+    # float32, the precision it trains in: the same to float32 rounding
+    model = model.float()
+    ref_out, ref_grads = _values_and_grads(model, tokens, lengths, stacked=False)
+    out, grads = _values_and_grads(model, tokens, lengths, stacked=True)
+    torch.testing.assert_close(out, ref_out)
+    for name, g in grads.items():
+        torch.testing.assert_close(g, ref_grads[name], rtol=1e-4, atol=1e-6, msg=name)
+    with torch.no_grad():  # without a backward pass it keeps no buffers, and gives the same numbers
+        torch.testing.assert_close(model(tokens, lengths), out)
+
+
+def test_stacked_gru_takes_single_layer_grus_only():
+    with pytest.raises(ValueError, match="single-layer"):
+        gru_mod.stacked_gru(torch.zeros(1, 3, 2, 4), [torch.nn.GRU(4, 5, num_layers=2)])
 
 
 @pytest.mark.parametrize(

@@ -44,6 +44,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from cnnrnn.models.gru import stacked_gru
+
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 POOLING = ("last", "mean", "max", "meanmax")
 RNN_IMPLS = ("gather", "packed")
@@ -75,6 +77,8 @@ def reverse_within_length(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tenso
 
 class SentimentRNN(nn.Module):
     """Embedding -> LSTM/GRU -> thought vector (last state or pooled) -> Dropout -> Linear -> Sigmoid."""
+
+    use_stacked_gru = True  # False: run a bidirectional GRU as nn.GRU does (the reference in the tests)
 
     def __init__(
         self,
@@ -158,10 +162,27 @@ class SentimentRNN(nn.Module):
         for k, (fwd, bwd) in enumerate(self.layers):
             if k > 0:
                 x = self.inter_dropout(x)
-            out_f, _ = fwd(x)
-            out_b, _ = bwd(reverse_within_length(x, lengths))
+            if self._stacked_gru(x):
+                # both directions in one loop (models/gru.py): same numbers, several times faster on a CPU
+                both = torch.stack([x, reverse_within_length(x, lengths)]).transpose(1, 2)  # (2, T, N, I)
+                out = stacked_gru(both, [fwd, bwd])
+                out_f, out_b = out[0].transpose(0, 1), out[1].transpose(0, 1)
+            else:
+                out_f, _ = fwd(x)
+                out_b, _ = bwd(reverse_within_length(x, lengths))
             x = torch.cat([out_f, reverse_within_length(out_b, lengths)], dim=2)
         return x
+
+    def _stacked_gru(self, x: torch.Tensor) -> bool:
+        """Whether the bidirectional GRU runs as models/gru.py's stacked_gru: on the CPU in float32 (on a
+        GPU cuDNN's fused kernel is faster; under autocast nn.GRU's own casts apply)."""
+        return (
+            self.use_stacked_gru
+            and isinstance(self.layers[0][0], nn.GRU)
+            and x.device.type == "cpu"
+            and x.dtype in (torch.float32, torch.float64)
+            and not torch.is_autocast_enabled("cpu")
+        )
 
     def thought_vector(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """The review representation fed to the classifier, (N, hidden_dim x directions)."""
