@@ -269,3 +269,40 @@ def test_the_saturation_probe_draws_what_it_always_drew_from_the_global_generato
     torch.manual_seed(3)
     torch.nn.LSTM(6, 5, batch_first=True)  # what the probe has always drawn: one first-layer LSTM
     assert torch.equal(after_probe, torch.rand(3))
+
+
+def test_the_saturation_probe_counts_saturated_gates_and_states_at_real_tokens():
+    """Against a step-by-step LSTM: the i, f, o gate values of the first layer outside [0.05, 0.95]
+    and the last layer's |h| > 0.95, at the real tokens only."""
+    from cnnrnn.studies.imdb.analysis import lstm_saturation
+
+    torch.manual_seed(0)
+    model = SentimentRNN(30, embedding_dim=6, hidden_dim=5, num_layers=2).eval()
+    with torch.no_grad():
+        for p in model.rnn.parameters():
+            p.mul_(6)  # saturate a good share of the gates
+    tokens, lengths = torch.randint(1, 30, (4, 7)), torch.tensor([7, 5, 3, 1])
+    for i, n in enumerate(lengths):
+        tokens[i, n:] = 0
+    rnn, hid = model.rnn, 5
+    with torch.no_grad():
+        emb = model.embedding(tokens)
+        out = rnn(emb)[0]
+        gates, states = [], []
+        for i, n in enumerate(lengths.tolist()):
+            h = c = torch.zeros(hid)
+            for t in range(n):
+                pre = rnn.weight_ih_l0 @ emb[i, t] + rnn.bias_ih_l0 + rnn.weight_hh_l0 @ h + rnn.bias_hh_l0
+                gi, gf, gg, go = pre.split(hid)
+                i_, f_, o_ = gi.sigmoid(), gf.sigmoid(), go.sigmoid()
+                gates.append(torch.cat([i_, f_, o_]))
+                c = f_ * c + i_ * gg.tanh()
+                h = o_ * c.tanh()
+                states.append(out[i, t])
+    g, s = torch.stack(gates), torch.stack(states)
+    want_gates = float(((g < 0.05) | (g > 0.95)).float().mean())
+    want_states = float((s.abs() > 0.95).float().mean())
+    got = lstm_saturation(model, tokens, lengths)
+    assert 0.1 < want_gates < 0.9
+    assert got["gate_saturation"] == pytest.approx(want_gates, abs=1e-6)
+    assert got["state_saturation"] == pytest.approx(want_states, abs=1e-6)

@@ -3,6 +3,7 @@ computed once and written into results.json."""
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -138,6 +139,7 @@ def finding_2b(scratch: dict, data: dict, max_seq_len: int | None) -> Finding2b:
 
 @torch.no_grad()
 @torch.no_grad()  # a measurement: no autograd graph (the forward numbers are the same without one)
+@torch.no_grad()
 def lstm_saturation(model, tokens: torch.Tensor, lengths: torch.Tensor, threshold: float = 0.05) -> dict:
     """How saturated a one-directional LSTM is on a probe batch, measured (not guessed):
 
@@ -170,22 +172,24 @@ def lstm_saturation(model, tokens: torch.Tensor, lengths: torch.Tensor, threshol
         x, _ = layer(x)
         outputs.append(x)
     h1, out = outputs[0], outputs[-1]
+    mask = torch.arange(tokens.shape[1], device=tokens.device).unsqueeze(0) < lengths.to(tokens.device).unsqueeze(1)
+    # the first layer's inputs and previous states at the real tokens only, as rows of one matrix multiply
     h_prev = torch.cat([torch.zeros_like(h1[:, :1]), h1[:, :-1]], dim=1)
+    rows = torch.cat([emb, h_prev], dim=2)[mask]  # (real tokens, input + hidden)
     # the pre-activations of the input, forget and output gates (PyTorch's order: i, f, g, o); the cell
     # candidate g is a tanh, not a gate
     ifo = torch.cat([torch.arange(0, 2 * hidden), torch.arange(3 * hidden, 4 * hidden)]).to(emb.device)
+    w = torch.cat([rnn.weight_ih_l0, rnn.weight_hh_l0], dim=1)[ifo]
     b = (rnn.bias_ih_l0 + rnn.bias_hh_l0)[ifo]
-    sig = torch.sigmoid(emb @ rnn.weight_ih_l0[ifo].t() + h_prev @ rnn.weight_hh_l0[ifo].t() + b)
-    mask = (
-        torch.arange(tokens.shape[1], device=tokens.device).unsqueeze(0) < lengths.to(tokens.device).unsqueeze(1)
-    ).unsqueeze(2)
-    saturated = ((sig < threshold) | (sig > 1 - threshold)) & mask
-    state = (out.abs() > 0.95) & mask
+    pre = torch.addmm(b, rows, w.t())
+    # sigmoid(a) < threshold or > 1 - threshold  <=>  |a| > logit(1 - threshold): no sigmoid to compute
+    saturated = pre.abs_() > math.log((1 - threshold) / threshold)
+    state = out[mask].abs() > 0.95
     if was_training:
         model.train()
     return {
-        "gate_saturation": float(saturated.sum() / (mask.sum() * 3 * hidden)),
-        "state_saturation": float(state.sum() / (mask.sum() * out.shape[2])),
+        "gate_saturation": int(torch.count_nonzero(saturated)) / saturated.numel(),
+        "state_saturation": int(torch.count_nonzero(state)) / state.numel(),
     }
 
 
