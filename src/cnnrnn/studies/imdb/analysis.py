@@ -139,6 +139,12 @@ def finding_2b(scratch: dict, data: dict, max_seq_len: int | None) -> Finding2b:
 
 @torch.no_grad()
 @torch.no_grad()  # a measurement: no autograd graph (the forward numbers are the same without one)
+def draw_as_probe(model) -> None:
+    """Draw from the global generator exactly what `lstm_saturation` draws (one first-layer LSTM's
+    initial weights), without measuring anything (TrainSettings.probe_stream)."""
+    torch.nn.LSTM(model.rnn.input_size, model.rnn.hidden_size, batch_first=True)
+
+
 @torch.no_grad()
 def lstm_saturation(model, tokens: torch.Tensor, lengths: torch.Tensor, threshold: float = 0.05) -> dict:
     """How saturated a one-directional LSTM is on a probe batch, measured (not guessed):

@@ -192,6 +192,7 @@ class ImdbConfig(DataSpec):
                 answer_epoch=self.epochs,
                 select="best_val",
                 diagnostics=True,
+                probe_stream=True,
                 eval_batch_size=self.eval_batch_size,
                 bf16=self.bf16,
                 fp32_epochs=self.epochs if self.bf16 else 0,

@@ -45,6 +45,10 @@ class TrainSettings:
     answer_epoch: int | None = None  # also test the weights after this epoch (the specified answer)
     select: str = "last"  # "last" | "best_val": final weights = those of the best validation epoch
     diagnostics: bool = False  # gradient norm and LSTM gate/state saturation per epoch
+    # without diagnostics, still draw from the global generator what the saturation probe draws each epoch
+    # (a one-directional LSTM's): runs with and without it then share their random stream (the dropout
+    # masks) seed by seed, so the regimes stay paired and a run's numbers do not depend on whether it is probed
+    probe_stream: bool = False
     eval_batch_size: int = 256  # on a CPU, 128-256 measured faster than 512 (cache)
     # forward passes (training, validation, test) under bfloat16 autocast; the weights, gradients and
     # optimizer stay float32. oneDNN runs the LSTM in bf16 on CPUs with AVX-512 BF16 (bench/profile_tasks.py)
@@ -196,9 +200,13 @@ def train_run(
             model, batches, loss_fn, predict=threshold_predict, amp_dtype=precision, keep_outputs=keep_probabilities
         )
 
+    uni_lstm = model_kwargs.get("cell", "lstm") == "lstm" and not model_kwargs.get("bidirectional")
+
     def on_epoch(row: dict) -> None:
-        if s.diagnostics and model_kwargs.get("cell", "lstm") == "lstm" and not model_kwargs.get("bidirectional"):
+        if uni_lstm and s.diagnostics:
             row.update(analysis.lstm_saturation(model, *probe))
+        elif uni_lstm and s.probe_stream:
+            analysis.draw_as_probe(model)
         if row["val_accuracy"] > marks["best_val"]:
             marks.update(best_val=row["val_accuracy"], best_epoch=row["epoch"])
             if s.select == "best_val":
