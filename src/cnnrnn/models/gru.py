@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.autograd.function import once_differentiable
 
 # Every buffer is cut into chunks of time steps of at most this many numbers (8 MB), so that glibc's
 # allocator serves them from its heap, warm, instead of mapping fresh pages for each batch (utils/perf.py)
@@ -50,7 +51,7 @@ class _StackedGRU(torch.autograd.Function):
         b_ih1, b_hh1 = b_ih.unsqueeze(1), b_hh.unsqueeze(1)
         out = x.new_empty(d, t_len, n, hid)
         h = x.new_zeros(d, n, hid)
-        chunks = []  # per chunk: (W_h h + b_h, the r and z gates, the candidate n), kept for backward
+        chunks = []  # per chunk: (W_hn h + b_hn, the r and z gates, the candidate n), kept for backward
         for t0 in range(0, t_len, k):
             m = min(k, t_len - t0)
             # the input projections of the chunk's time steps in one matrix multiply per direction
@@ -75,6 +76,7 @@ class _StackedGRU(torch.autograd.Function):
         return out
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, d_out):
         x, w_ih, w_hh, out = ctx.saved_tensors
         chunks, k = ctx.chunks, ctx.k
