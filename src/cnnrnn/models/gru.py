@@ -24,8 +24,9 @@ import torch
 from torch import nn
 from torch.autograd.function import once_differentiable
 
-# Every buffer is cut into chunks of time steps of at most this many numbers (8 MB), so that glibc's
-# allocator serves them from its heap, warm, instead of mapping fresh pages for each batch (utils/perf.py)
+# Every buffer is cut into chunks of time steps of at most this many numbers (8 MB), so that even an
+# untuned glibc (CNNRNN_ALLOCATOR_TUNING=0: blocks above its mmap threshold are mapped afresh each time)
+# serves them from its heap, warm, instead of page-faulting them in for each batch (utils/perf.py)
 CHUNK_NUMBERS = 2**21
 
 

@@ -163,7 +163,7 @@ class SentimentRNN(nn.Module):
             if k > 0:
                 x = self.inter_dropout(x)
             if self._stacked_gru(x):
-                # both directions in one loop (models/gru.py): same numbers, several times faster on a CPU
+                # both directions in one loop (models/gru.py): the same function, faster on a CPU
                 both = torch.stack([x, reverse_within_length(x, lengths)]).transpose(1, 2)  # (2, T, N, I)
                 out = stacked_gru(both, [fwd, bwd])
                 out_f, out_b = out[0].transpose(0, 1), out[1].transpose(0, 1)
@@ -174,8 +174,8 @@ class SentimentRNN(nn.Module):
         return x
 
     def _stacked_gru(self, x: torch.Tensor) -> bool:
-        """Whether the bidirectional GRU runs as models/gru.py's stacked_gru: on the CPU in float32 (on a
-        GPU cuDNN's fused kernel is faster; under autocast nn.GRU's own casts apply)."""
+        """Whether the bidirectional GRU runs as models/gru.py's stacked_gru: on the CPU in float32 or
+        float64 (on a GPU cuDNN's fused kernel is faster; under autocast nn.GRU's own casts apply)."""
         return (
             self.use_stacked_gru
             and isinstance(self.layers[0][0], nn.GRU)

@@ -137,15 +137,19 @@ def finding_2b(scratch: dict, data: dict, max_seq_len: int | None) -> Finding2b:
     )
 
 
-@torch.no_grad()
-@torch.no_grad()  # a measurement: no autograd graph (the forward numbers are the same without one)
+def _probe_layer(model) -> torch.nn.LSTM:
+    """A fresh one-layer LSTM shaped like `model`'s first layer. Creating it draws its initial weights
+    from the global generator: the one draw the saturation probe makes."""
+    return torch.nn.LSTM(model.rnn.input_size, model.rnn.hidden_size, batch_first=True)
+
+
 def draw_as_probe(model) -> None:
     """Draw from the global generator exactly what `lstm_saturation` draws (one first-layer LSTM's
     initial weights), without measuring anything (TrainSettings.probe_stream)."""
-    torch.nn.LSTM(model.rnn.input_size, model.rnn.hidden_size, batch_first=True)
+    _probe_layer(model)
 
 
-@torch.no_grad()
+@torch.no_grad()  # a measurement: no autograd graph (the forward numbers are the same without one)
 def lstm_saturation(model, tokens: torch.Tensor, lengths: torch.Tensor, threshold: float = 0.05) -> dict:
     """How saturated a one-directional LSTM is on a probe batch, measured (not guessed):
 
@@ -168,7 +172,7 @@ def lstm_saturation(model, tokens: torch.Tensor, lengths: torch.Tensor, threshol
     x, outputs = emb, []
     for k in range(rnn.num_layers):
         if k == 0:
-            layer = torch.nn.LSTM(x.shape[2], hidden, batch_first=True).to(emb.device)
+            layer = _probe_layer(model).to(emb.device)
         else:
             with torch.random.fork_rng(devices=[]):
                 layer = torch.nn.LSTM(x.shape[2], hidden, batch_first=True).to(emb.device)
