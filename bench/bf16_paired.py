@@ -88,7 +88,8 @@ def compare_runs(a_dir: Path, b_dir: Path) -> int:
     lines = [
         f"## IMDB 2b-2d: {a_dir.name} (float32) against {b_dir.name}",
         "",
-        f"`python bench/bf16_paired.py --compare {a_dir} {b_dir}`; commits "
+        # the run directories by name only: where they lie is the machine's business, not the record's
+        f"`python bench/bf16_paired.py --compare FLOAT32_RUN OTHER_RUN` (runs `{a_dir.name}`, `{b_dir.name}`); commits "
         f"{_commit(runs[a_dir])} / {_commit(runs[b_dir])}.",
         "",
         f"| | {a_dir.name} | {b_dir.name} |",
